@@ -1,0 +1,3 @@
+from hailong.config.manage import main
+
+main()
