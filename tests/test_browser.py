@@ -18,6 +18,9 @@ def test_sign_in_browse_units_switch_language_sign_out(phone, live_server, small
     base = live_server.url
     sign_in(phone, base, "quanly")
     assert phone.get_by_role("heading", level=1).inner_text().startswith("Xin chào")
+    # The stylesheet is served (the header is the brand's red, not unstyled black on white).
+    header_colour = phone.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor")
+    assert header_colour == "rgb(163, 20, 30)"
     # Nothing wider than the phone: no sideways scrolling of the page itself.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 

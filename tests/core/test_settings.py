@@ -101,3 +101,18 @@ def test_migrations_are_complete():
 def test_the_hailong_command_is_installed():
     assert (Path(sys.executable).parent / "hailong").exists()
     assert (REPO_ROOT / "src" / "hailong" / "config" / "manage.py").exists()
+
+
+def test_collectstatic_in_production_gathers_the_stylesheet(tmp_path):
+    result = hailong(
+        "collectstatic",
+        "--noinput",
+        env={
+            "DJANGO_SETTINGS_MODULE": "hailong.config.settings.production",
+            "SECRET_KEY": "a-long-random-production-secret-key-with-enough-entropy-0123456789",
+            "HAILONG_DATA_DIR": str(tmp_path),
+        },
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert list((tmp_path / "static" / "hailong").glob("site.*.css")), "hashed stylesheet for long caching"

@@ -96,3 +96,9 @@ def test_province_only_load_command(db):
     out = StringIO()
     call_command("units", "load", "--province", "48", stdout=out)
     assert "0 created" in out.getvalue()  # already loaded in full: nothing new, nothing duplicated
+
+
+def test_home_counts_units_in_scope_today(manager_client):
+    body = manager_client.get("/").content.decode()
+    # Đà Nẵng today: 1 city, 70 communes, 23 wards, 1 special zone (its history is not "today").
+    assert ">1</div><div>Thành phố trực thuộc trung ương<" in body.replace("\n", "").replace("  ", "")

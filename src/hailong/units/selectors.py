@@ -99,7 +99,7 @@ def unit_successors(unit: Unit) -> list[UnitLineage]:
 
 
 def unit_type_counts(*, user, as_of: date) -> dict[str, int]:
-    qs = unit_list_for(user=user, as_of=as_of)
+    qs = permissions.scope(Unit.objects.valid_on(as_of), user, Perm.UNITS_VIEW)
     return dict(qs.order_by().values_list("type").annotate(n=Count("id")))
 
 
