@@ -100,7 +100,7 @@ def small_world(transactional_db):
     """For tests whose data must be committed: Đà Nẵng (and what it came from) plus the demo seed."""
     from hailong.demo import services as demo
 
-    demo.demo_seed(province_only=True)
+    demo.demo_seed(province_only=True, responses=0)
     return demo
 
 

@@ -8,6 +8,9 @@ from hailong.accounts.roles import Perm
 NAVIGATION = [
     ("core:home", _("Overview"), None),
     ("units:list", _("Units"), Perm.UNITS_VIEW),
+    ("campaigns:list", _("Campaigns"), Perm.SURVEYS_MANAGE),
+    ("methodology:list", _("Questionnaires"), Perm.SURVEYS_MANAGE),
+    ("collect:assignments", _("Collect"), Perm.RESPONSES_COLLECT),
     ("accounts:user_list", _("Users"), Perm.ACCOUNTS_VIEW),
     ("audit:list", _("Audit log"), Perm.AUDIT_VIEW),
 ]

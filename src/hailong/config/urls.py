@@ -2,10 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    # The public survey pages first: the busiest routes are matched without trying the others.
+    path("", include("hailong.collection.urls_survey")),
     path("", include("hailong.core.urls")),
     path("accounts/", include("hailong.accounts.urls")),
     path("units/", include("hailong.units.urls")),
     path("audit/", include("hailong.audit.urls")),
+    path("questionnaires/", include("hailong.methodology.urls")),
+    path("campaigns/", include("hailong.campaigns.urls")),
+    path("collect/", include("hailong.collection.urls_staff")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

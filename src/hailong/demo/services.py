@@ -2,15 +2,21 @@
 user per role. Every step is idempotent, so the demo command can run any number of times."""
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from hailong.accounts.models import RoleAssignment, User
 from hailong.accounts.roles import Role
 from hailong.accounts.services import role_grant, user_create
 from hailong.audit.models import AuditAction, AuditEvent
+from hailong.campaigns.models import Campaign, CampaignStatus
+from hailong.campaigns.services import campaign_create, campaign_set_units, campaign_transition
 from hailong.core.tabular import read_table
+from hailong.methodology.builtin_templates import template_install
+from hailong.methodology.models import Questionnaire
 from hailong.units.imports import units_import
 from hailong.units.models import Unit
 from hailong.units.registry import REFORM_DATE, read_registry
@@ -54,9 +60,121 @@ def registry_ensure_loaded(*, province_only: bool = False) -> bool:
     return True
 
 
+DEMO_CAMPAIGN_CODE = "sipas-da-nang-2026"
+DEMO_COMMUNES = ["20242", "20209", "20263", "20285", "20197", "20260", "20320", "20410", "20341", "20500"]
+DEMO_RESPONSES = 640
+# Channel mix of a provincial survey: QR codes at counters and links, interviewers, returned paper.
+DEMO_CHANNELS = [("web", 0.3), ("qr", 0.3), ("interviewer", 0.2), ("paper", 0.2)]
+
+
+def demo_campaign_seed(*, responses: int = DEMO_RESPONSES) -> Campaign:
+    """The demo SIPAS campaign of Đà Nẵng with synthetic answers (idempotent: fixed instance ids)."""
+    import random
+
+    from hailong.collection.formspec import form_spec
+    from hailong.collection.models import Channel, Response
+    from hailong.collection.services import (
+        assignment_set,
+        invitations_create,
+        public_links_ensure,
+        response_submit,
+    )
+    from hailong.demo.responses import synthetic_answers, unit_profile
+
+    city = Unit.objects.valid_on(REFORM_DATE).get(code=DEMO_PROVINCE_CODE)
+    campaign = Campaign.objects.filter(code=DEMO_CAMPAIGN_CODE).first()
+    if campaign is None:
+        questionnaire = Questionnaire.objects.filter(code="sipas-da-nang").first()
+        if questionnaire is None:
+            version = template_install(key="sipas_service", owner=city, code="sipas-da-nang")
+        else:
+            version = questionnaire.versions.filter(status="published").order_by("-number").first()
+        campaign = campaign_create(
+            code=DEMO_CAMPAIGN_CODE,
+            name={
+                "vi": "Khảo sát sự hài lòng của người dân, tổ chức đối với sự phục vụ của cơ quan hành chính nhà nước thành phố Đà Nẵng năm 2026",
+                "en": "Satisfaction with the public administrative services of Đà Nẵng, 2026",
+            },
+            year=2026,
+            version=version,
+            organiser=city,
+            starts_on=date(2026, 9, 1),
+            ends_on=date(2026, 12, 15),
+            default_target=40,
+            double_entry=True,
+        )
+    units = list(Unit.objects.filter(parent=city, type="department").valid_on(REFORM_DATE).order_by("code"))
+    units += list(Unit.objects.valid_on(REFORM_DATE).filter(code__in=DEMO_COMMUNES))
+    campaign_set_units(
+        campaign=campaign,
+        targets={u: None for u in units if not campaign.participants.filter(unit=u).exists()},
+    )
+    if campaign.status == CampaignStatus.DRAFT:
+        campaign_transition(campaign=campaign, to=CampaignStatus.OPEN, note="demo")
+    public_links_ensure(campaign=campaign)
+    interviewer = User.objects.get(username="dieutra")
+    hai_chau = Unit.objects.valid_on(REFORM_DATE).get(code="20242")
+    assignment_set(campaign=campaign, interviewer=interviewer, unit=hai_chau, target=30)
+    if not campaign.invitations.exists():
+        invitations_create(
+            campaign=campaign,
+            unit=hai_chau,
+            people=[
+                {"name": "Nguyễn Văn An", "email": "an.nguyen@example.vn", "phone": "0905000001"},
+                {"name": "Trần Thị Bình", "email": "binh.tran@example.vn", "phone": "0905000002"},
+            ],
+        )
+
+    rng = random.Random(2026)  # noqa: S311 - reproducible demo data, not a secret
+    spec = form_spec(campaign.version)
+    parents = {
+        c.code: (c.parent.code if c.parent_id else "")
+        for c in campaign.version.criteria.select_related("parent")
+    }
+    elements = [code for code, parent in parents.items() if not parent or parent in ("PA", "PB")]
+    profiles = {u.pk: unit_profile(rng, [e.upper() for e in elements]) for u in units}
+    links = {link.unit_id: link for link in campaign.links.filter(service_point__isnull=True)}
+    entered_by = User.objects.get(username="quanly")
+    existing = set(Response.objects.filter(campaign=campaign).values_list("instance_id", flat=True))
+    period = (min(date.today(), campaign.ends_on) - campaign.starts_on).days  # noqa: DTZ011
+    for number in range(responses):
+        unit = units[number % len(units)] if number < len(units) * 2 else rng.choice(units)
+        channel = rng.choices([c for c, _w in DEMO_CHANNELS], weights=[w for _c, w in DEMO_CHANNELS])[0]
+        answers = synthetic_answers(spec, profiles[unit.pk], rng, parents)
+        instance_id = f"demo:{DEMO_CAMPAIGN_CODE}:{number}"
+        if instance_id in existing:
+            continue
+        submitted = response_submit(
+            campaign=campaign,
+            unit=unit,
+            channel=channel,
+            instance_id=instance_id,
+            answers=answers,
+            public_link=links.get(unit.pk) if channel in (Channel.WEB, Channel.QR) else None,
+            interviewer=interviewer if channel == Channel.INTERVIEWER else None,
+            entered_by=entered_by if channel == Channel.PAPER else None,
+            paper_form_number=f"{number:05d}" if channel == Channel.PAPER else "",
+            strict_names=True,
+        )
+        # Spread arrival over the fieldwork period, as in a real campaign.
+        received = timezone.make_aware(
+            datetime.combine(
+                campaign.starts_on + timedelta(days=rng.randint(0, max(period, 0))),
+                time(8 + rng.randint(0, 9), rng.randint(0, 59)),
+            )
+        )
+        Response.objects.filter(pk=submitted.response.pk).update(
+            received_at=received,
+            completed_at=received,
+            started_at=received - timedelta(minutes=rng.randint(4, 25)),
+        )
+    return campaign
+
+
 @transaction.atomic
-def demo_seed(*, province_only: bool = False) -> dict[str, int]:
-    """Seed the demo. ``province_only`` loads only the demo province's part of the registry (fast)."""
+def demo_seed(*, province_only: bool = False, responses: int = DEMO_RESPONSES) -> dict[str, int]:
+    """Seed the demo. ``province_only`` loads only the demo province's part of the registry (fast);
+    ``responses`` is the number of synthetic responses in the demo campaign."""
     registry_ensure_loaded(province_only=province_only)
     result = units_import(table=read_table(DEMO_UNITS_FILE), today=REFORM_DATE)
     users = 0
@@ -79,4 +197,9 @@ def demo_seed(*, province_only: bool = False) -> dict[str, int]:
             user.save(update_fields=["password", "is_active"])
         if not RoleAssignment.objects.filter(user=user, role=spec.role, unit=unit).exists():
             role_grant(actor=None, user=user, role=spec.role, unit=unit)
-    return {"units_created": len(result.created), "users_created": users}
+    campaign = demo_campaign_seed(responses=responses)
+    return {
+        "units_created": len(result.created),
+        "users_created": users,
+        "responses": campaign.responses.count(),
+    }

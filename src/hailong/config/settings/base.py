@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "hailong.units",
     "hailong.accounts",
     "hailong.audit",
+    "hailong.methodology",
+    "hailong.campaigns",
+    "hailong.collection",
     "hailong.demo",
 ]
 

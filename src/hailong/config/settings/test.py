@@ -25,3 +25,9 @@ STATIC_ROOT = Path(tempfile.mkdtemp(prefix="hailong-test-static-"))
 # Serve static files straight from the apps, as in development, so live-server tests get CSS.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not the in-memory default: concurrent requests then wait on SQLite's lock (the busy
+    # timeout) exactly as in production, instead of failing on shared-cache table locks. Each xdist
+    # worker gets its own file (pytest-django appends the worker id).
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / "hailong-test.sqlite3")}  # noqa: F405

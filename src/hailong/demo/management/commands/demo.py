@@ -32,7 +32,8 @@ class Command(BaseCommand):
         self.stdout.write("Cơ sở dữ liệu đã sẵn sàng / Database ready.")
         seeded = demo_seed(province_only=province_only)
         self.stdout.write(
-            f"Dữ liệu mẫu / Demo data: {seeded['units_created']} units and {seeded['users_created']} users created."
+            f"Dữ liệu mẫu / Demo data: {seeded['units_created']} units and {seeded['users_created']} users created; "
+            f"demo campaign holds {seeded['responses']} responses."
         )
         self.stdout.write(f"Tài khoản mẫu / Demo accounts (password {DEMO_PASSWORD}):")
         for spec in DEMO_USERS:
