@@ -70,6 +70,30 @@ def env_for(database: str, data_dir: str) -> dict[str, str]:
     }
 
 
+def cpu_seconds(pattern: str) -> dict[int, float]:
+    """User + system CPU time, per process id, of the processes whose command line has ``pattern``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    times = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if pattern not in command:
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return times
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    # Processes that ended meanwhile (an autovacuum worker, say) are left out rather than counted
+    # negative; new ones count whole.
+    return sum(t - before.get(pid, 0.0) for pid, t in after.items())
+
+
 def hailong(*args: str, env: dict[str, str]) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "hailong", *args],
@@ -167,6 +191,7 @@ def main() -> None:
         for run in range(1, args.runs + 1):
             with psycopg.connect(f"{PG}/{database}") as conn:
                 before = conn.execute(count).fetchone()[0]
+            web_before, db_before = cpu_seconds("gunicorn"), cpu_seconds("postgres:")
             output = subprocess.run(
                 [
                     "wrk",
@@ -182,6 +207,8 @@ def main() -> None:
                 text=True,
                 check=True,
             ).stdout
+            web_used = cpu_used(web_before, cpu_seconds("gunicorn"))
+            db_used = cpu_used(db_before, cpu_seconds("postgres:"))
             with psycopg.connect(f"{PG}/{database}") as conn:
                 stored = conn.execute(count).fetchone()[0] - before
             requests = int(re.search(r"(\d+) requests in", output).group(1))
@@ -194,13 +221,19 @@ def main() -> None:
                 "non_2xx": int(errors.group(1)) if errors else 0,
                 "p50": latency.get("50"),
                 "p99": latency.get("99"),
+                # Server CPU (web workers + PostgreSQL) per stored submission: steadier than
+                # throughput on a shared virtual machine, and what capacity planning needs.
+                "server_cpu_ms": round(1000 * (web_used + db_used) / max(stored, 1), 2),
+                "web_cpu_ms": round(1000 * web_used / max(stored, 1), 2),
+                "db_cpu_ms": round(1000 * db_used / max(stored, 1), 2),
             }
             results.append(result)
             print(f"run {run}: {json.dumps(result)}", flush=True)
         print(
             f"median accepted submissions/s: {statistics.median(r['accepted_per_s'] for r in results):.0f}; "
             f"p50 {statistics.median(_ms(r['p50']) for r in results):.1f} ms; "
-            f"p99 {statistics.median(_ms(r['p99']) for r in results):.1f} ms "
+            f"p99 {statistics.median(_ms(r['p99']) for r in results):.1f} ms; "
+            f"server CPU {statistics.median(r['server_cpu_ms'] for r in results):.2f} ms per submission "
             f"(gunicorn {args.workers} workers × {args.threads} threads, wrk 2 threads × {args.connections} connections, "
             f"{args.seconds} s × {args.runs} runs)"
         )

@@ -143,3 +143,7 @@ def tmp_data_dir(tmp_path) -> Path:
     path.mkdir()
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+# A small questionnaire with skip logic and a campaign that uses it (see tests/small_form.py).
+from tests.small_form import open_campaign, small_version  # noqa: E402, F401

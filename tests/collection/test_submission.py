@@ -8,7 +8,7 @@ from hailong.campaigns.models import CampaignStatus
 from hailong.campaigns.services import campaign_transition
 from hailong.collection.models import Channel, RejectedSubmission, Response
 from hailong.collection.services import SubmissionInvalid, SubmissionRejected, response_submit
-from tests.collection.conftest import VALID
+from tests.small_form import VALID
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +110,27 @@ def test_concurrent_retries_store_one_response(open_campaign, unit):
     assert Response.objects.filter(instance_id="race").count() == 1
     assert sum(r.created for r in results) == 1
     assert len({r.response.pk for r in results}) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dropped_database_connection_is_replaced_and_the_submission_stored_once(open_campaign, unit):
+    """PostgreSQL restarted under the web process: the next submission still lands, once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL behaviour (server-side prepared insert); runs in the PostgreSQL pass")
+    ward = unit("20242")
+    link = open_campaign.links.get(unit=ward, service_point__isnull=True)
+    submit(open_campaign, ward, instance_id="before-drop", public_link=link)
+    with connection.cursor() as cursor:
+        pid = cursor.connection.info.backend_pid
+    import psycopg
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    with psycopg.connect(
+        host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname="postgres", autocommit=True
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    # The link endpoint's path: nothing but the insert touches the database.
+    result = submit(open_campaign, ward, instance_id="after-drop", public_link=link)
+    assert result.created
+    assert Response.objects.filter(instance_id="after-drop").count() == 1

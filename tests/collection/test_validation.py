@@ -4,7 +4,7 @@ import pytest
 
 from hailong.collection.formspec import form_spec
 from hailong.collection.validation import validate_answers
-from tests.collection.conftest import VALID
+from tests.small_form import VALID
 
 pytestmark = pytest.mark.django_db
 

@@ -4,6 +4,7 @@ drafts (save and resume), invitations, links and paper entries."""
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from django.db import IntegrityError, connections, router, transaction
@@ -218,15 +219,10 @@ class _InvitationTaken(Exception):
     pass
 
 
-def _insert_once(values: dict[str, Any]) -> Response | None:
-    """Insert a response unless its instance id is stored already (then None): a single statement.
-
-    The hot path of collection, so it skips the ORM's query building; the columns and value
-    conversions still come from the model, so this stays the same row ``Response.objects.create``
-    would write (tested).
-    """
-    fields = [Response._meta.get_field(name) for name in values]
-    connection = connections[router.db_for_write(Response)]
+@lru_cache(maxsize=8)
+def _insert_statement(alias: str, names: tuple[str, ...]) -> tuple[list, str]:
+    connection = connections[alias]
+    fields = [Response._meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
     # Table and column names come from the model; every value is a parameter.
     sql = (
@@ -234,16 +230,45 @@ def _insert_once(values: dict[str, Any]) -> Response | None:
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
         f"ON CONFLICT ({quote('instance_id')}) DO NOTHING RETURNING {quote('id')}"
     )
+    return fields, sql
+
+
+def _insert_postgresql(connection, sql: str, params: list) -> tuple | None:
+    """Run the insert as a server-side prepared statement (parsed and planned once per connection).
+
+    Instead of a health check (a ``SELECT 1`` round trip) before every submission, a connection
+    that turns out to be dead (PostgreSQL restarted) is replaced and the insert sent once more; the
+    insert is idempotent (``ON CONFLICT DO NOTHING``), so a second try can never store twice.
+    """
+    import psycopg
+
+    for attempt in (1, 2):
+        # Skips Django's per-request health check for this connection; the retry below replaces it.
+        connection.health_check_done = True
+        connection.ensure_connection()
+        try:
+            with psycopg.Cursor(connection.connection) as cursor:
+                cursor.execute(sql, params, prepare=True)
+                return cursor.fetchone()
+        except (psycopg.OperationalError, psycopg.InterfaceError):
+            if attempt == 2 or connection.in_atomic_block:
+                raise
+            connection.close()
+    return None
+
+
+def _insert_once(values: dict[str, Any]) -> Response | None:
+    """Insert a response unless its instance id is stored already (then None): a single statement.
+
+    The hot path of collection, so it skips the ORM's query building; the columns and value
+    conversions still come from the model, so this stays the same row ``Response.objects.create``
+    would write (tested).
+    """
+    connection = connections[router.db_for_write(Response)]
+    fields, sql = _insert_statement(connection.alias, tuple(values))
     params = [field.get_db_prep_save(values[field.attname], connection) for field in fields]
     if connection.vendor == "postgresql":
-        # A server-side prepared statement: PostgreSQL parses and plans this INSERT once per
-        # connection instead of once per submission.
-        import psycopg
-
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql, params, prepare=True)
-            row = cursor.fetchone()
+        row = _insert_postgresql(connection, sql, params)
     else:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

@@ -131,7 +131,9 @@ def validate_answers(
         )
     clean: dict[str, Any] = {}
     for question in spec.questions:
-        if not all(truthy(evaluate(ast, clean, today=today)) for ast in question.relevant):
+        if question.relevant and not all(
+            truthy(evaluate(ast, clean, today=today)) for ast in question.relevant
+        ):
             continue
         if question.kind == QuestionKind.CALCULATE:
             if question.calculation is not None:

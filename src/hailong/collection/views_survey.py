@@ -3,15 +3,12 @@
 Thin views: they read the link, turn the post into answers and call ``services.response_submit``.
 """
 
-import json
 import uuid
-from datetime import datetime
 
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -19,30 +16,19 @@ from django.views.decorators.http import require_POST
 from hailong.campaigns.models import CampaignStatus
 from hailong.collection.formspec import form_spec
 from hailong.collection.links import public_link
-from hailong.collection.models import Channel, Draft, Invitation, PublicLink, Response
+from hailong.collection.models import Channel, Draft, Invitation, PublicLink
 from hailong.collection.rendering import answers_from_post, build_sections, survey_js_text
 from hailong.collection.services import (
     SubmissionInvalid,
-    SubmissionRejected,
     draft_save,
     response_submit,
 )
+from hailong.collection.submission import _parse_time, handle_submission
 from hailong.methodology.models import text_in
-
-MAX_JSON_BYTES = 256 * 1024
 
 
 def _link(token: str) -> PublicLink:
     return public_link(token)
-
-
-def _parse_time(value) -> datetime | None:
-    if not value:
-        return None
-    parsed = parse_datetime(str(value))
-    if parsed is not None and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    return parsed
 
 
 def _survey_page(
@@ -219,40 +205,9 @@ def invitation_thanks(request, token: str):
 def submit_json(request, token: str):
     """Submit a whole response as JSON (used by the enhanced form, kiosks and other clients).
 
-    201 stored; 200 already stored (same instance id); 422 invalid — kept for review; 400 malformed.
+    201 stored; 200 already stored (same instance id); 422 invalid — kept for review; 400 malformed;
+    404 unknown link; 413 too large. In production ``config/wsgi.py`` sends these requests to
+    ``submission.submit_app`` (the same ``handle_submission``) without the Django request cycle.
     """
-    if len(request.body) > MAX_JSON_BYTES:
-        return JsonResponse({"error": "too_large"}, status=413)
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        return HttpResponseBadRequest('{"error": "malformed_json"}', content_type="application/json")
-    if not isinstance(body, dict) or not isinstance(body.get("answers"), dict):
-        return JsonResponse({"error": "answers_missing"}, status=400)
-    try:
-        link = _link(token)
-    except Http404:
-        return JsonResponse({"error": "unknown_link"}, status=404)
-    channel = Channel.QR if body.get("channel") == "qr" else Channel.WEB
-    try:
-        submitted = response_submit(
-            campaign=link.campaign,
-            unit=link.unit,
-            service_point=link.service_point,
-            channel=channel,
-            instance_id=str(body.get("instance_id") or ""),
-            answers=body["answers"],
-            started_at=_parse_time(body.get("started_at")),
-            completed_at=_parse_time(body.get("completed_at")),
-            language=str(body.get("language") or "vi")[:8],
-            public_link=link,
-        )
-    except SubmissionRejected as rejected:
-        return JsonResponse(
-            {"status": "rejected", "errors": [e.as_dict() for e in rejected.errors]}, status=422
-        )
-    response: Response = submitted.response
-    return JsonResponse(
-        {"status": "created" if submitted.created else "duplicate", "id": str(response.uuid)},
-        status=201 if submitted.created else 200,
-    )
+    status, payload = handle_submission(token, request.body)
+    return JsonResponse(payload, status=status)

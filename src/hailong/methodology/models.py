@@ -12,10 +12,10 @@ XLSForm carried, so exporting gives the same form back). ``text_in(texts, lang)`
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from hailong.core.models import TimeStampedModel
+from hailong.core.texts import text_in
 from hailong.methodology.choices import (
     CriterionLevel,
     Measure,
@@ -24,19 +24,6 @@ from hailong.methodology.choices import (
     VersionStatus,
     WordingSource,
 )
-
-FALLBACK_LANGUAGES = ("vi", "default", "en")
-
-
-def text_in(texts: dict | None, language: str | None = None) -> str:
-    """The text in ``language`` (the active one by default), else Vietnamese, else any."""
-    if not texts:
-        return ""
-    language = (language or get_language() or "vi")[:2]
-    for key in (language, *FALLBACK_LANGUAGES):
-        if texts.get(key):
-            return texts[key]
-    return next((v for v in texts.values() if v), "")
 
 
 class Questionnaire(TimeStampedModel):

@@ -3,10 +3,12 @@
 The database is whatever ``DATABASE_URL`` says (SQLite by default, PostgreSQL in CI's second run).
 """
 
+import os
 import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
+from .base import DATABASES
 
 SECRET_KEY = "test-only-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
 DEBUG = False
@@ -26,8 +28,11 @@ STATIC_ROOT = Path(tempfile.mkdtemp(prefix="hailong-test-static-"))
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not the in-memory default: concurrent requests then wait on SQLite's lock (the busy
     # timeout) exactly as in production, instead of failing on shared-cache table locks. Each xdist
     # worker gets its own file (pytest-django appends the worker id).
-    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / "hailong-test.sqlite3")}  # noqa: F405
+    # The process id keeps two test runs on one machine (two terminals, CI and a developer) apart.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"hailong-test-{os.getpid()}.sqlite3")
+    }

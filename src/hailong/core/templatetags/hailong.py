@@ -1,6 +1,7 @@
 from django import template
 
 from hailong.core.formatting import format_number, format_percent
+from hailong.core.texts import text_in
 
 register = template.Library()
 
@@ -22,3 +23,9 @@ def minutes(value):
         return ""
     seconds = value.total_seconds()
     return int(-(-seconds // 60))
+
+
+@register.filter
+def text(value):
+    """``{{ question.label|text }}``: a per-language text in the reader's language."""
+    return text_in(value)
