@@ -13,7 +13,7 @@ aggregate by the method's ``aggregation``:
   standard error carries all their covariances. A child with no valid answer in a domain is left
   out of its parent's mean there.
 - ``pooled``: a node is the share of satisfied answers among all valid answers of the items under
-  it (``Σ_i w_i Σ_j s_ij / Σ_i w_i Σ_j v_ij``); the overall index pools every item.
+  it (``Σ_i w_i Σ_j s_ij / Σ_i w_i Σ_j v_ij``); the overall index pools every criteria item.
 - ``respondent_mean``: each respondent's own share over the node's items first
   (``r_i = Σ_j s_ij / Σ_j v_ij``), then its weighted mean over respondents with a valid answer.
 - ``overall_question`` (Decision 1383/QĐ-BNV): the overall index is the rate of one overall
@@ -112,9 +112,10 @@ def code_answers(values, valid: Sequence[str], satisfied: Sequence[str]) -> np.n
         is_valid = np.isin(numeric, valid_set)
         is_satisfied = np.isin(numeric, satisfied_set)
     else:
-        text = np.array([("" if v is None else str(v).strip()) for v in array.tolist()], dtype=object)
-        is_valid = np.isin(text, np.array(list(valid), dtype=object))
-        is_satisfied = np.isin(text, np.array(list(satisfied), dtype=object))
+        # Text answers compare as written (the readers strip spaces); None never matches.
+        text = array.astype(str)
+        is_valid = np.isin(text, np.array(list(valid), dtype=str))
+        is_satisfied = np.isin(text, np.array(list(satisfied), dtype=str))
     codes = np.zeros(len(array), dtype=np.uint8)
     codes[is_valid] = VALID
     codes[is_satisfied & is_valid] = SATISFIED
@@ -181,7 +182,8 @@ def estimate_index(
 
     if method.aggregation in ("pooled", "respondent_mean"):
         groups = [(node.code, node.leaf_items()) for node in nodes]
-        groups.append(("", [item for item in items if item != method.overall_item]))
+        # The overall figure pools the criteria's own items (not the general or overall questions).
+        groups.append(("", [item for top in method.nodes for item in top.leaf_items()]))
         for key, leaf in groups:
             columns = [column[item] for item in leaf]
             s = satisfied[:, columns].sum(axis=1)
