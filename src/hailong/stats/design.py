@@ -16,7 +16,9 @@ Notation (Wolter 2007, ch. 6; Lumley 2010, ch. 2 — the formulas of R's ``surve
   to do, as R's ``options(survey.lonely.psu=)``: ``fail`` (an error naming the stratum), ``remove``
   and ``certainty`` (the stratum adds nothing), ``adjust`` (its PSU is centred on the population
   mean, zero for linearised scores, rather than on its own), ``average`` (the variance is scaled up
-  by strata / strata-with-variance).
+  by strata / strata-with-variance; for a domain's own variance, as ``svyby`` computes it on the
+  domain's subset, counting only the strata where the domain has rows — ``estimation.py``).
+  A stratum whose PSUs are its whole population (``f_h = 0``) adds nothing and is not lonely.
 
 Calibrated designs (``calibration.py``) replace ``u`` by its residual from the calibration before
 the PSU totals are taken, as ``svyrecvar`` does.
@@ -191,12 +193,18 @@ class Design:
         inset = self.weights != 0
         return len(np.unique(self.psu_of_row[inset])) - len(np.unique(self.stratum_of_row[inset]))
 
+    @property
+    def lonely_strata(self) -> np.ndarray:
+        """Strata with a single sampled PSU that are not a census (R's ``onestrat`` returns 0 for
+        ``f_h < 1e-7`` before it looks at ``lonely.psu``)."""
+        return (self.psus_per_stratum == 1) & (self.finite_correction > 1e-7)
+
     def stratum_scale(self) -> tuple[np.ndarray, np.ndarray, float]:
         """``(scale_h, centred_h, factor)``: each stratum's multiplier of Σ(t − centre)², whether it is
         centred on its mean, and the overall factor (``average``). Raises for ``fail``."""
         n_h = self.psus_per_stratum.astype(float)
         f_h = self.finite_correction
-        lonely = (n_h == 1) & (f_h > 1e-7)
+        lonely = self.lonely_strata
         scale = np.where(n_h > 1, f_h * n_h / np.maximum(n_h - 1, 1), 0.0)
         centred = np.ones(len(n_h), dtype=bool)
         factor = 1.0

@@ -57,7 +57,12 @@ class Figures:
     def covariance(self, quantity: int, other: Figures | None = None, other_quantity: int | None = None):
         """Design covariance (D × D') of quantity ``quantity`` across this object's domains and
         ``other_quantity`` across ``other``'s (the same object by default) — for differences between
-        domains, or between a domain and the whole population (another ``Figures`` of one domain)."""
+        domains, or between a domain and the whole population (another ``Figures`` of one domain).
+
+        With ``lonely_psu="average"`` the scaling is the whole design's (strata / strata with
+        variance), as in ``vcov(svyby(..., covmat=TRUE))``; ``se`` of a domain that misses some
+        strata uses that domain's own count (``svyby``'s standard errors), so there ``se²`` and the
+        diagonal here may differ — exactly as they do in R."""
         other = self if other is None else other
         other_quantity = quantity if other_quantity is None else other_quantity
         if other.design is not self.design:
@@ -235,7 +240,23 @@ def _variances(design: Design, pair_domain, pair_psu, pair_totals, n_domains: in
     second = _sum_by(cell_of_pair, pair_totals**2, n_cells)
     centring = np.where(centred[cell_stratum], 1.0 / design.psus_per_stratum[cell_stratum], 0.0)
     cells = scale[cell_stratum][:, None] * (second - centring[:, None] * first**2)
-    return factor * _sum_by(cell_domain, cells, n_domains)
+    variances = _sum_by(cell_domain, cells, n_domains)
+    lonely = design.lonely_strata
+    if design.lonely_psu != "average" or not lonely.any():
+        return factor * variances
+    # "average" for a domain, as svyby reports it: R estimates the domain on its subset, whose
+    # variance sums over the strata where the domain has rows only, scaled by (those strata) /
+    # (those strata that are not lonely). The whole population reaches every stratum, so its factor
+    # is the design's. (A calibrated design's subset keeps every row: ``_calibrated_pairs`` gives
+    # every domain every PSU, hence every stratum, as in R.) Covariances between domains
+    # (``Figures.covariance``) keep the design's factor, as ``svyby(covmat=TRUE)`` does.
+    reached = np.bincount(cell_domain, minlength=n_domains).astype(float)
+    lonely_reached = np.bincount(cell_domain, weights=lonely[cell_stratum], minlength=n_domains)
+    with_variance = reached - lonely_reached
+    domain_factor = np.where(
+        with_variance > 0, reached / np.where(with_variance > 0, with_variance, 1.0), 0.0
+    )
+    return domain_factor[:, None] * variances
 
 
 def _calibrated_pairs(design, codes, y, x, ratio, combinations, n_domains, chunk_cells: int = 20_000_000):
