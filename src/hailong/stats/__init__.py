@@ -11,7 +11,10 @@ What it computes, and how (each module's docstring has the formulas):
 - ``calibration``: post-stratification and raking to known population totals;
 - ``indices``: SIPAS satisfaction indices as data (items → criteria → pillars → overall, four
   aggregations) and choice shares for expectation questions;
-- ``ranking``: competition ranks, difference tests and groups of indistinguishable units.
+- ``ranking``: competition ranks, difference tests and groups of indistinguishable units;
+- ``sampling``: sample sizes, allocation, stratified / systematic / PPS / multistage selection and
+  design weights (``docs/sampling-methods.md``);
+- ``files``: estimation from a CSV and a TOML method (``hailong estimate``); ``synthetic``: test data.
 
 The numbers agree with R's ``survey`` package (``svydesign``, ``svytotal``, ``svymean``,
 ``svyratio``, ``svyby``, ``svycontrast``, ``postStratify``, ``rake``): see
