@@ -10,7 +10,11 @@ NAVIGATION = [
     ("units:list", _("Units"), Perm.UNITS_VIEW),
     ("campaigns:list", _("Campaigns"), Perm.SURVEYS_MANAGE),
     ("methodology:list", _("Questionnaires"), Perm.SURVEYS_MANAGE),
+    ("sampling:home", _("Samples"), Perm.SURVEYS_MANAGE),
     ("collect:assignments", _("Collect"), Perm.RESPONSES_COLLECT),
+    ("fieldwork:home", _("Fieldwork"), Perm.RESPONSES_COLLECT),
+    ("indices:home", _("Estimation results"), Perm.RESULTS_VIEW),
+    ("quality:home", _("Quality review"), Perm.RESPONSES_VIEW),
     ("accounts:user_list", _("Users"), Perm.ACCOUNTS_VIEW),
     ("audit:list", _("Audit log"), Perm.AUDIT_VIEW),
 ]

@@ -19,6 +19,11 @@ class AuditAction(models.TextChoices):
     REGISTRY_LOADED = "registry_loaded", _("Official registry loaded")
     PERSONAL_DATA_EXPORTED = "personal_data_exported", _("Personal data exported")
     PERSONAL_DATA_VIEWED = "personal_data_viewed", _("Personal data viewed")
+    PERSONAL_DATA_PURGED = "personal_data_purged", _("Personal data purged")
+    SAMPLE_DRAWN = "sample_drawn", _("Sample drawn")
+    RESPONSE_REVIEWED = "response_reviewed", _("Response reviewed")
+    RESPONSES_REVIEWED = "responses_reviewed", _("Responses reviewed in a batch")
+    QUALITY_SETTINGS_CHANGED = "quality_settings_changed", _("Quality-check settings changed")
 
 
 class AuditEvent(models.Model):

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from hailong.campaigns.models import TRANSITIONS, Campaign, CampaignStatus, CampaignStatusChange, CampaignUnit
+from hailong.campaigns.signals import campaign_status_changed
 from hailong.core.messages import lazy_format
 from hailong.methodology.choices import VersionStatus
 from hailong.methodology.models import QuestionnaireVersion
@@ -104,6 +105,10 @@ def campaign_transition(*, campaign: Campaign, to: str, actor=None, note: str = 
     CampaignStatusChange.objects.create(
         campaign=campaign, from_status=campaign.status, to_status=to, changed_by=actor, note=note
     )
+    from_status = campaign.status
     campaign.status = given.status = to
     campaign.save(update_fields=["status", "updated_at"])
+    campaign_status_changed.send(
+        sender=Campaign, campaign=campaign, from_status=from_status, to_status=to, actor=actor
+    )
     return campaign

@@ -46,6 +46,8 @@ class ResponseStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+    # Held by a reviewer for a closer look (a back-check call, say); counts in no index meanwhile.
+    ON_HOLD = "on_hold", _("On hold")
 
 
 class PublicLink(TimeStampedModel):

@@ -11,6 +11,10 @@ urlpatterns = [
     path("questionnaires/", include("hailong.methodology.urls")),
     path("campaigns/", include("hailong.campaigns.urls")),
     path("collect/", include("hailong.collection.urls_staff")),
+    path("results/", include("hailong.indices.urls")),
+    path("sampling/", include("hailong.sampling.urls")),
+    path("fieldwork/", include("hailong.fieldwork.urls")),
+    path("quality/", include("hailong.quality.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -166,9 +166,118 @@ def demo_campaign_seed(*, responses: int = DEMO_RESPONSES) -> Campaign:
         Response.objects.filter(pk=submitted.response.pk).update(
             received_at=received,
             completed_at=received,
-            started_at=received - timedelta(minutes=rng.randint(4, 25)),
+            started_at=received - timedelta(minutes=rng.randint(6, 25)),
         )
+    demo_review(campaign)
     return campaign
+
+
+def demo_review(campaign: Campaign) -> None:
+    """Most demo responses have been reviewed and approved; every tenth waits for review."""
+    from hailong.collection.models import Response, ResponseStatus
+
+    Response.objects.filter(campaign=campaign, status=ResponseStatus.SUBMITTED).exclude(
+        instance_id__endswith="0"
+    ).update(status=ResponseStatus.APPROVED)
+
+
+DEMO_EARLIER_CODE = "sipas-da-nang-2024"
+DEMO_EARLIER_YEAR = 2024
+DAY_BEFORE_REFORM = REFORM_DATE - timedelta(days=1)
+
+
+def demo_earlier_campaign_seed(*, campaign: Campaign, responses: int) -> Campaign | None:
+    """The 2024 survey of the old city of Đà Nẵng, on the wards and communes that existed before the
+    2025 reorganisation (those that became the demo's communes), with synthetic answers a little
+    less satisfied than in 2026. Idempotent: fixed instance ids."""
+    import random
+
+    from hailong.collection.formspec import form_spec
+    from hailong.collection.models import Channel, Response
+    from hailong.collection.services import response_submit
+    from hailong.demo.responses import synthetic_answers, unit_profile
+    from hailong.units.selectors import unit_predecessors
+
+    old_city = Unit.objects.valid_on(DAY_BEFORE_REFORM).filter(code=DEMO_PROVINCE_CODE).first()
+    if old_city is None:
+        return None
+    earlier = Campaign.objects.filter(code=DEMO_EARLIER_CODE).first()
+    if earlier is None:
+        earlier = campaign_create(
+            code=DEMO_EARLIER_CODE,
+            name={
+                "vi": "Khảo sát sự hài lòng của người dân, tổ chức đối với sự phục vụ của cơ quan hành chính nhà nước thành phố Đà Nẵng năm 2024",
+                "en": "Satisfaction with the public administrative services of Đà Nẵng, 2024",
+            },
+            year=DEMO_EARLIER_YEAR,
+            version=campaign.version,
+            organiser=old_city,
+            starts_on=date(DEMO_EARLIER_YEAR, 9, 1),
+            ends_on=date(DEMO_EARLIER_YEAR, 12, 15),
+            default_target=15,
+        )
+    old_units: list[Unit] = []
+    for code in DEMO_COMMUNES:
+        today = Unit.objects.valid_on(REFORM_DATE).get(code=code)
+        for step in unit_predecessors(today, as_of=DAY_BEFORE_REFORM):
+            if step.unit.path.startswith(old_city.path) and step.unit not in old_units:
+                old_units.append(step.unit)
+    if not old_units:
+        return earlier
+    campaign_set_units(
+        campaign=earlier,
+        targets={u: None for u in old_units if not earlier.participants.filter(unit=u).exists()},
+    )
+    existing = set(Response.objects.filter(campaign=earlier).values_list("instance_id", flat=True))
+    missing = [n for n in range(responses) if f"demo:{DEMO_EARLIER_CODE}:{n}" not in existing]
+    if missing and earlier.status in (CampaignStatus.DRAFT, CampaignStatus.CLOSED):
+        campaign_transition(campaign=earlier, to=CampaignStatus.OPEN, note="demo")
+    rng = random.Random(DEMO_EARLIER_YEAR)  # noqa: S311 - reproducible demo data, not a secret
+    spec = form_spec(earlier.version)
+    parents = {
+        c.code: (c.parent.code if c.parent_id else "")
+        for c in earlier.version.criteria.select_related("parent")
+    }
+    elements = [code for code, parent in parents.items() if not parent or parent in ("PA", "PB")]
+    profiles = {}
+    for u in old_units:
+        profile = unit_profile(rng, [e.upper() for e in elements])
+        profiles[u.pk] = type(profile)(profile.quality - 0.15, profile.element_effects)
+    for number in range(responses):
+        unit = old_units[number % len(old_units)]
+        answers = synthetic_answers(spec, profiles[unit.pk], rng, parents)
+        instance_id = f"demo:{DEMO_EARLIER_CODE}:{number}"
+        if instance_id in existing:
+            continue
+        response_submit(
+            campaign=earlier,
+            unit=unit,
+            channel=Channel.PAPER,
+            instance_id=instance_id,
+            answers=answers,
+            paper_form_number=f"2024-{number:05d}",
+            strict_names=True,
+        )
+    if earlier.status == CampaignStatus.OPEN:
+        campaign_transition(campaign=earlier, to=CampaignStatus.CLOSED, note="demo")
+    demo_review(earlier)
+    return earlier
+
+
+def demo_estimation_seed(*, campaign: Campaign, map_to: date | None = None) -> None:
+    """A finished estimation run of the campaign (computed here, not by the worker), unless one
+    with the same kind (official, or recomputed on today's units) is already there."""
+    from hailong.collection.models import ResponseStatus
+    from hailong.indices.choices import RunStatus
+    from hailong.indices.services import run_create, run_execute
+
+    if not campaign.responses.filter(status=ResponseStatus.APPROVED).exists():
+        return
+    if campaign.estimation_runs.filter(status=RunStatus.DONE, official=map_to is None).exists():
+        return
+    analyst = User.objects.filter(username="phantich").first()
+    run = run_create(campaign=campaign, actor=analyst, map_to=map_to, enqueue=False)
+    run_execute(run=run)
 
 
 @transaction.atomic
@@ -198,6 +307,23 @@ def demo_seed(*, province_only: bool = False, responses: int = DEMO_RESPONSES) -
         if not RoleAssignment.objects.filter(user=user, role=spec.role, unit=unit).exists():
             role_grant(actor=None, user=user, role=spec.role, unit=unit)
     campaign = demo_campaign_seed(responses=responses)
+    # Fieldwork of the campaign: a frame of completed dossiers, a drawn sample, interviewers and
+    # assignments; then quality checks flag the suspicious forms before the estimation counts the
+    # approved ones. Each step is idempotent; with no responses (the tests' small world) none runs.
+    from hailong.fieldwork.demo import demo_fieldwork_seed
+    from hailong.quality.demo import demo_quality_seed
+    from hailong.sampling.demo import demo_sampling_seed
+
+    if responses:
+        sample = demo_sampling_seed(campaign)
+        if sample is not None:
+            demo_fieldwork_seed(campaign=campaign, sample=sample)
+        demo_quality_seed(campaign)
+        earlier = demo_earlier_campaign_seed(campaign=campaign, responses=responses * 9 // 16)
+        if earlier is not None:
+            demo_estimation_seed(campaign=earlier)
+            demo_estimation_seed(campaign=earlier, map_to=REFORM_DATE)
+        demo_estimation_seed(campaign=campaign)
     return {
         "units_created": len(result.created),
         "users_created": users,

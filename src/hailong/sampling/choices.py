@@ -16,7 +16,9 @@ class FrameStatus(models.TextChoices):
 class SelectionMethod(models.TextChoices):
     STRATIFIED = "stratified", _("Stratified simple random sampling")
     SYSTEMATIC = "systematic", _("Systematic sampling within strata")
-    PPS = "pps", _("Probability proportional to size")
+    # Two stages: units by probability proportional to their frame counts (forced units first),
+    # then people by simple random sampling within the selected units.
+    PPS = "pps", _("Two stages: units by PPS, then people at random")
 
 
 class AllocationMethod(models.TextChoices):
@@ -51,3 +53,28 @@ class FieldChannel(models.TextChoices):
     INTERVIEWER = "interviewer", _("Interviewer")
     POST = "post", _("Post")
     INVITATION = "invitation", _("Personal link (e-mail or SMS)")
+
+
+class StratumField(models.TextChoices):
+    """Frame fields a manager may stratify by (any combination, in this order)."""
+
+    UNIT = "unit", _("Handling unit")
+    PROCEDURE_FIELD = "procedure_field", _("Procedure field")
+    APPLICANT_TYPE = "applicant_type", _("Applicant type")
+
+
+class SizeRule(models.TextChoices):
+    YAMANE = "yamane", _("Yamane: n = N / (1 + N·e²) (the official rule)")
+    COCHRAN = "cochran", _("Cochran, with the finite population correction")
+
+
+# How the detected text encoding of a frame file is shown.
+ENCODING_LABELS = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 (BOM)",
+    "utf-16": "UTF-16",
+    "utf-16-le": "UTF-16",
+    "utf-16-be": "UTF-16",
+    "cp1258": "Windows-1258",
+    "xlsx": "XLSX",
+}

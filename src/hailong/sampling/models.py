@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hailong.core.models import TimeStampedModel
 from hailong.sampling.choices import (
+    ENCODING_LABELS,
     AllocationMethod,
     ApplicantType,
     FieldChannel,
@@ -34,6 +35,13 @@ class Frame(TimeStampedModel):
     )
     name = models.CharField(_("name"), max_length=200)
     source_filename = models.CharField(_("file"), max_length=255, blank=True)
+    # The uploaded file while it waits for (and goes through) the import; deleted afterwards, since
+    # it holds personal data that must live only in ``FrameContact``.
+    source_file = models.FileField(upload_to="sampling/uploads/", blank=True)
+    # All or nothing (False, the default): one bad row and nothing is imported. True: the valid rows
+    # are imported and the bad ones skipped (and reported) — the manager's explicit choice.
+    skip_invalid_rows = models.BooleanField(_("skip the bad rows"), default=False)
+    encoding = models.CharField(_("text encoding"), max_length=32, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=FrameStatus.choices, default=FrameStatus.IMPORTING
     )
@@ -48,6 +56,7 @@ class Frame(TimeStampedModel):
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    finished_at = models.DateTimeField(_("import finished at"), null=True, blank=True)
     purged_at = models.DateTimeField(_("personal data purged at"), null=True, blank=True)
     purged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -61,17 +70,38 @@ class Frame(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_importing(self) -> bool:
+        return self.status == FrameStatus.IMPORTING
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == FrameStatus.READY
+
+    @property
+    def encoding_label(self) -> str:
+        return ENCODING_LABELS.get(self.encoding, self.encoding)
+
 
 class FrameRecord(models.Model):
     """One completed dossier: the unit of the frame."""
 
-    frame = models.ForeignKey(Frame, on_delete=models.CASCADE, related_name="records")
+    # A frame is loaded a million rows at a time (docs/sampling.md, "Speed"), and every index and
+    # foreign-key check costs on each row: the frame is covered by the two composite indexes below;
+    # records are never looked up by unit across frames (deleting a unit scans, which is rare); the
+    # unit is not checked by the database either — the import writes only ids of units it resolved.
+    frame = models.ForeignKey(Frame, on_delete=models.CASCADE, related_name="records", db_index=False)
     row_number = models.PositiveIntegerField(_("row"))
     dossier_code = models.CharField(_("dossier code"), max_length=100)
     procedure = models.CharField(_("procedure"), max_length=500, blank=True)
     procedure_field = models.CharField(_("procedure field"), max_length=100, blank=True)
     unit = models.ForeignKey(
-        "units.Unit", verbose_name=_("handling unit"), on_delete=models.PROTECT, related_name="+"
+        "units.Unit",
+        verbose_name=_("handling unit"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     received_on = models.DateField(_("received on"), null=True, blank=True)
     returned_on = models.DateField(_("result returned on"), null=True, blank=True)
@@ -91,8 +121,9 @@ class FrameRecord(models.Model):
 class FrameContact(models.Model):
     """The applicant's personal data, apart from everything else and purged after fieldwork."""
 
+    # Written with its record in the same batch, so the database does not check it row by row.
     record = models.OneToOneField(
-        FrameRecord, primary_key=True, on_delete=models.CASCADE, related_name="contact"
+        FrameRecord, primary_key=True, on_delete=models.CASCADE, related_name="contact", db_constraint=False
     )
     name = models.CharField(_("name"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
@@ -145,6 +176,10 @@ class Sample(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_drawn(self) -> bool:
+        return self.status == SampleStatus.DRAWN
 
 
 class SampledPerson(models.Model):

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -80,6 +81,8 @@ class Design:
     stratum_labels: np.ndarray
     lonely_psu: str = "fail"
     calibrations: tuple[Calibration, ...] = field(default=())
+    # Row groupings by domain, reused by every estimate on the same domains (estimation.py).
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -------------------------------------------------------------------------------------------
     @classmethod
@@ -112,8 +115,12 @@ class Design:
         else:
             stratum_of_row, stratum_labels = encode(strata, n)
         if clusters is None:
-            psu_of_row = np.arange(n, dtype=np.int64)
-            stratum_of_psu = stratum_of_row.copy()
+            # Every row its own PSU, numbered stratum by stratum: PSU numbers always run in stratum
+            # order, so (domain, PSU) pairs sorted by PSU are sorted by stratum too (estimation.py).
+            by_stratum = np.argsort(stratum_of_row, kind="stable")
+            psu_of_row = np.empty(n, dtype=np.int64)
+            psu_of_row[by_stratum] = np.arange(n, dtype=np.int64)
+            stratum_of_psu = stratum_of_row[by_stratum]
         else:
             cluster_codes, _ = encode(clusters, n)
             # Nested labels: a PSU is a (stratum, cluster) pair.
@@ -187,11 +194,13 @@ class Design:
     def n_strata(self) -> int:
         return len(self.psus_per_stratum)
 
-    @property
+    @cached_property
     def degrees_of_freedom(self) -> int:
         """PSUs minus strata, counting only those with a non-zero weight (R's ``degf``)."""
-        inset = self.weights != 0
-        return len(np.unique(self.psu_of_row[inset])) - len(np.unique(self.stratum_of_row[inset]))
+        inset = (self.weights != 0).astype(float)
+        psus = np.count_nonzero(np.bincount(self.psu_of_row, weights=inset, minlength=self.n_psus))
+        strata = np.count_nonzero(np.bincount(self.stratum_of_row, weights=inset, minlength=self.n_strata))
+        return int(psus - strata)
 
     @property
     def lonely_strata(self) -> np.ndarray:

@@ -17,6 +17,7 @@ the number of (domain, PSU) pairs — not with domains × rows.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,33 +155,27 @@ def estimate_ratios(
     y_in = y if rows is None else y[rows]
     x_in = None if x is None else (x if rows is None else x[rows])
 
-    # (domain, PSU) pairs present in the data, and each row's pair.
-    key = g * design.n_psus + psu
-    pair_keys, pair_of_row = np.unique(key, return_inverse=True)
-    pair_domain = pair_keys // design.n_psus
-    pair_psu = pair_keys % design.n_psus
-    n_pairs = len(pair_keys)
-    to_pairs = sparse.csr_matrix((w, (pair_of_row, np.arange(len(w)))), shape=(n_pairs, len(w)))
-    pair_y = to_pairs @ y_in
-    domain_y = _sum_by(pair_domain, pair_y, n_domains)
-    counts_in = sparse.csr_matrix((np.ones(len(g)), (g, np.arange(len(g)))), shape=(n_domains, len(g)))
-    unweighted_y = counts_in @ y_in
+    groups = _groups(design, g, psu, w, rows, n_domains)
+    pair_domain, pair_psu = groups.pair_domain, groups.pair_psu
+    pair_y, unweighted_y = groups.aggregate(y_in)
+    domain_y = groups.to_domains(pair_y)
     if x_in is None:
         ratio = domain_y
         unweighted = unweighted_y
         score_pairs = pair_y
-        n_rows = np.repeat(np.bincount(g, minlength=n_domains)[:, None], k, axis=1)
+        n_rows = np.repeat(groups.rows_per_domain[:, None], k, axis=1)
+        nonzero = None
     else:
-        pair_x = to_pairs @ x_in
-        domain_x = _sum_by(pair_domain, pair_x, n_domains)
-        unweighted_x = counts_in @ x_in
+        pair_x, unweighted_x = groups.aggregate(x_in)
+        domain_x = groups.to_domains(pair_x)
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = np.where(domain_x != 0, domain_y / domain_x, np.nan)
             unweighted = np.where(unweighted_x != 0, unweighted_y / unweighted_x, np.nan)
             scaled = 1.0 / np.where(domain_x != 0, domain_x, np.inf)
         r0 = np.nan_to_num(ratio)
         score_pairs = (pair_y - r0[pair_domain] * pair_x) * scaled[pair_domain]
-        n_rows = (counts_in @ (x_in != 0).astype(float)).astype(np.int64)
+        nonzero = (x_in != 0).astype(np.float32)
+        n_rows = np.rint(groups.aggregate(nonzero, weighted=False)[1]).astype(np.int64)
 
     if combinations is not None:
         coefficients = np.asarray(combinations, dtype=float)
@@ -195,17 +190,14 @@ def estimate_ratios(
         unweighted = np.where(
             undefined, np.nan, np.einsum("dmk,dk->dm", coefficients, np.nan_to_num(unweighted))
         )
-        m = coefficients.shape[1]
-        combined = np.empty((n_pairs, m))
-        for index in range(m):
-            combined[:, index] = (coefficients[pair_domain, index, :] * score_pairs).sum(axis=1)
-        score_pairs = combined
+        score_pairs = _combine_by_domain(score_pairs, groups, coefficients)
         any_used = used.any(axis=0)  # (m, k): a column a combination uses in some domain
-        nonzero = np.ones_like(y_in, dtype=bool) if x_in is None else x_in != 0
-        n_rows = np.empty((n_domains, m), dtype=np.int64)
-        for index in range(m):
-            has = nonzero[:, any_used[index]].any(axis=1)
-            n_rows[:, index] = np.bincount(g, weights=has, minlength=n_domains).astype(np.int64)
+        if nonzero is None:
+            n_rows = np.repeat(groups.rows_per_domain[:, None], coefficients.shape[1], axis=1)
+        else:
+            # Rows with a non-zero denominator in any column a combination uses: one matrix product.
+            has = (nonzero @ any_used.T.astype(np.float32)) > 0
+            n_rows = np.rint(groups.aggregate(has.astype(np.float32), weighted=False)[1]).astype(np.int64)
     else:
         estimate = ratio
 
@@ -228,16 +220,135 @@ def estimate_ratios(
     )
 
 
+@dataclass(frozen=True, eq=False)
+class _Groups:
+    """How the rows of a set of domains group into (domain, PSU) pairs, kept on the design so every
+    estimate on the same domains reuses it. Pairs are in (domain, PSU) order, so a domain's pairs —
+    and a (domain, stratum) cell's, PSUs being numbered in stratum order — are contiguous runs."""
+
+    # Either sparse incidence matrices (PSUs of several rows) — ``to_pairs`` (pairs × rows, the
+    # design weight of each row in its pair) and ``count`` (domains × rows, ones) — or, when every
+    # row is its own pair (no clusters), the permutation ``order`` of the rows into pair order
+    # (``None``: already in order) and the weights in that order: a gather beats a sparse product.
+    to_pairs: sparse.csr_matrix | None
+    count: sparse.csr_matrix | None
+    order: np.ndarray | None
+    sorted_weights: np.ndarray | None
+    pair_domain: np.ndarray
+    pair_psu: np.ndarray
+    domain_starts: np.ndarray  # first pair of each domain that has pairs
+    domains_present: np.ndarray
+    rows_per_domain: np.ndarray
+    n_domains: int
+
+    def aggregate(self, values: np.ndarray, *, weighted: bool = True):
+        """``(weighted pair sums or None, unweighted domain sums)`` of the rows' ``values``."""
+        if self.to_pairs is not None:
+            return (self.to_pairs @ values if weighted else None), self.count @ values
+        in_order = values if self.order is None else values[self.order]
+        pairs = in_order * self.sorted_weights[:, None] if weighted else None
+        return pairs, self.to_domains(in_order)
+
+    def to_domains(self, pair_values: np.ndarray) -> np.ndarray:
+        out = np.zeros((self.n_domains, *pair_values.shape[1:]))
+        if len(self.domain_starts):
+            out[self.domains_present] = np.add.reduceat(pair_values, self.domain_starts, axis=0)
+        return out
+
+    def domain_slices(self) -> dict[int, slice]:
+        ends = np.r_[self.domain_starts[1:], len(self.pair_domain)]
+        return {
+            int(d): slice(int(s), int(e))
+            for d, s, e in zip(self.domains_present, self.domain_starts, ends, strict=True)
+        }
+
+
+def _groups(design: Design, g: np.ndarray, psu: np.ndarray, w: np.ndarray, rows, n_domains: int) -> _Groups:
+    digest = hashlib.blake2b(g.tobytes(), digest_size=16).hexdigest()
+    cache_key = ("groups", digest, len(g), n_domains, None if rows is None else len(rows))
+    cached = design.cache.get(cache_key)
+    if cached is not None:
+        return cached
+    key = g * design.n_psus + psu
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    one_row_each = len(key) < 2 or bool(np.all(sorted_key[1:] != sorted_key[:-1]))
+    positions = np.arange(len(g))
+    if one_row_each:
+        pair_keys = sorted_key
+        in_order = bool(np.all(order == positions))
+        to_pairs = count = None
+        sorted_weights = w if in_order else w[order]
+        order = None if in_order else order
+    else:
+        # The pairs from the one sort already made: a new pair starts wherever the key changes.
+        new_pair = np.r_[True, sorted_key[1:] != sorted_key[:-1]]
+        pair_keys = sorted_key[new_pair]
+        pair_of_row = np.empty(len(key), dtype=np.int64)
+        pair_of_row[order] = np.cumsum(new_pair) - 1
+        to_pairs = sparse.csr_matrix((w, (pair_of_row, positions)), shape=(len(pair_keys), len(g)))
+        count = sparse.csr_matrix((np.ones(len(g)), (g, positions)), shape=(n_domains, len(g)))
+        order = sorted_weights = None
+    pair_domain = pair_keys // design.n_psus
+    pair_psu = pair_keys % design.n_psus
+    domain_starts = (
+        np.r_[0, np.flatnonzero(np.diff(pair_domain)) + 1]
+        if len(pair_domain)
+        else np.zeros(0, dtype=np.int64)
+    )
+    groups = _Groups(
+        to_pairs=to_pairs,
+        count=count,
+        order=order,
+        sorted_weights=sorted_weights,
+        pair_domain=pair_domain,
+        pair_psu=pair_psu,
+        domain_starts=domain_starts,
+        domains_present=pair_domain[domain_starts],
+        rows_per_domain=np.bincount(g, minlength=n_domains).astype(np.int64),
+        n_domains=n_domains,
+    )
+    if len(design.cache) > 16:  # a handful of domain sets per design is all a run uses
+        design.cache.clear()
+    design.cache[cache_key] = groups
+    return groups
+
+
+def _combine_by_domain(score_pairs: np.ndarray, groups: _Groups, coefficients: np.ndarray) -> np.ndarray:
+    """``Σ_j a_dmj · t_pj`` for every pair ``p`` of domain ``d``: one matrix product with the most
+    common coefficient matrix, then the domains that differ (an item without answers there) redone
+    on their own contiguous pairs."""
+    n_domains, m, k = coefficients.shape
+    flat = np.ascontiguousarray(coefficients).reshape(n_domains, m * k)
+    present = groups.domains_present
+    reference = flat[present[0]] if len(present) else flat[0]
+    combined = score_pairs @ reference.reshape(m, k).T
+    differs = np.flatnonzero((flat[present] != reference).any(axis=1))
+    if len(differs):
+        slices = groups.domain_slices()
+        for d in present[differs]:
+            block = slices[int(d)]
+            combined[block] = score_pairs[block] @ flat[d].reshape(m, k).T
+    return combined
+
+
 def _variances(design: Design, pair_domain, pair_psu, pair_totals, n_domains: int) -> np.ndarray:
     """Var of every (domain, quantity) from the PSU totals of its scores."""
     scale, centred, factor = design.stratum_scale()
     stratum = design.stratum_of_psu[pair_psu]
-    cell_keys, cell_of_pair = np.unique(pair_domain * design.n_strata + stratum, return_inverse=True)
+    cell_id = pair_domain * design.n_strata + stratum
+    if len(cell_id) and np.all(cell_id[1:] >= cell_id[:-1]):
+        # Pairs in (domain, PSU) order are in (domain, stratum) order: sum contiguous runs.
+        cell_starts = np.r_[0, np.flatnonzero(np.diff(cell_id)) + 1]
+        cell_keys = cell_id[cell_starts]
+        first = np.add.reduceat(pair_totals, cell_starts, axis=0)
+        second = np.add.reduceat(pair_totals**2, cell_starts, axis=0)
+    else:
+        cell_keys, cell_of_pair = np.unique(cell_id, return_inverse=True)
+        first = _sum_by(cell_of_pair, pair_totals, len(cell_keys))
+        second = _sum_by(cell_of_pair, pair_totals**2, len(cell_keys))
     cell_domain = cell_keys // design.n_strata
     cell_stratum = cell_keys % design.n_strata
-    n_cells = len(cell_keys)
-    first = _sum_by(cell_of_pair, pair_totals, n_cells)
-    second = _sum_by(cell_of_pair, pair_totals**2, n_cells)
     centring = np.where(centred[cell_stratum], 1.0 / design.psus_per_stratum[cell_stratum], 0.0)
     cells = scale[cell_stratum][:, None] * (second - centring[:, None] * first**2)
     variances = _sum_by(cell_domain, cells, n_domains)

@@ -165,37 +165,17 @@ def estimate_index(
     if coded.shape != (design.n, len(items)):
         raise DesignError(f"The coded answers must be {design.n} × {len(items)}.")
     column = {item: j for j, item in enumerate(items)}
-    valid = (coded >= VALID).astype(float)
-    satisfied = (coded == SATISFIED).astype(float)
-    numerators = [satisfied]
-    denominators = [valid]
-    base = len(items)
-    extra: dict[str, int] = {}
     nodes = method.all_nodes()
-
-    def add_base(key: str, y: np.ndarray, x: np.ndarray) -> None:
-        nonlocal base
-        extra[key] = base
-        numerators.append(y[:, None])
-        denominators.append(x[:, None])
-        base += 1
-
-    if method.aggregation in ("pooled", "respondent_mean"):
-        groups = [(node.code, node.leaf_items()) for node in nodes]
-        # The overall figure pools the criteria's own items (not the general or overall questions).
-        groups.append(("", [item for top in method.nodes for item in top.leaf_items()]))
-        for key, leaf in groups:
-            columns = [column[item] for item in leaf]
-            s = satisfied[:, columns].sum(axis=1)
-            v = valid[:, columns].sum(axis=1)
-            if method.aggregation == "pooled":
-                add_base(key, s, v)
-            else:
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    share = np.where(v > 0, s / np.where(v > 0, v, 1), 0.0)
-                add_base(key, share, (v > 0).astype(float))
-    y = np.hstack(numerators)
-    x = np.hstack(denominators)
+    # The ratio inputs do not depend on the domains: a run estimating units, unit types and the
+    # whole population builds them once (the cache entry holds ``coded`` and ``method`` themselves,
+    # so an identity match cannot be a recycled id).
+    cache_key = ("index-inputs", id(coded), id(method))
+    cached = design.cache.get(cache_key)
+    if cached is not None and cached[0] is coded and cached[1] is method:
+        y, x, extra, base = cached[2:]
+    else:
+        y, x, extra, base = _ratio_inputs(coded, method, items, column, nodes)
+        design.cache[cache_key] = (coded, method, y, x, extra, base)
 
     codes, n_domains = _codes(design, domains, n_domains)
     # Which item rates are defined in each domain (a valid answer with weight).
@@ -266,6 +246,42 @@ def estimate_index(
     for array in (figures.estimate, figures.se, figures.unweighted):
         array[~available] = np.nan
     return IndexEstimates(method=method, figures=figures, labels=labels, available=available)
+
+
+def _ratio_inputs(coded, method: Method, items, column, nodes):
+    """Numerators and denominators of every base ratio: the items, then (pooled, respondent_mean)
+    one per node and one for the overall figure; ``extra`` maps a node code ("" overall) to its column."""
+    valid = (coded >= VALID).astype(float)
+    satisfied = (coded == SATISFIED).astype(float)
+    numerators = [satisfied]
+    denominators = [valid]
+    base = len(items)
+    extra: dict[str, int] = {}
+
+    def add_base(key: str, y: np.ndarray, x: np.ndarray) -> None:
+        nonlocal base
+        extra[key] = base
+        numerators.append(y[:, None])
+        denominators.append(x[:, None])
+        base += 1
+
+    if method.aggregation in ("pooled", "respondent_mean"):
+        groups = [(node.code, node.leaf_items()) for node in nodes]
+        # The overall figure pools the criteria's own items (not the general or overall questions).
+        groups.append(("", [item for top in method.nodes for item in top.leaf_items()]))
+        for key, leaf in groups:
+            columns = [column[item] for item in leaf]
+            s = satisfied[:, columns].sum(axis=1)
+            v = valid[:, columns].sum(axis=1)
+            if method.aggregation == "pooled":
+                add_base(key, s, v)
+            else:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    share = np.where(v > 0, s / np.where(v > 0, v, 1), 0.0)
+                add_base(key, share, (v > 0).astype(float))
+    if len(numerators) == 1:
+        return satisfied, valid, extra, base
+    return np.hstack(numerators), np.hstack(denominators), extra, base
 
 
 def _unit(j: int, size: int, n_domains: int) -> np.ndarray:

@@ -58,6 +58,10 @@ INSTALLED_APPS = [
     "hailong.methodology",
     "hailong.campaigns",
     "hailong.collection",
+    "hailong.sampling",
+    "hailong.fieldwork",
+    "hailong.quality",
+    "hailong.indices",
     "hailong.demo",
 ]
 
@@ -162,6 +166,21 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("HAILONG_MEDIA_DIR", default=str(DATA_DIR / "media")))
+
+# Outgoing e-mail (fieldwork reminders, volunteers' password links). Without EMAIL_HOST the messages
+# are printed to the console, so nothing is sent by accident from a demo.
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Hài Lòng <no-reply@localhost>")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
