@@ -43,6 +43,16 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=empties_database)
 
 
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """Each test starts in the default language (Vietnamese): a test that switches to English must not
+    change what the next one on the same worker sees."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     from hailong.units.services import registry_load
