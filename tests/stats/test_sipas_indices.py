@@ -139,3 +139,14 @@ def test_choice_shares_for_priority_questions():
     np.testing.assert_allclose(shares.estimate[0], [1 / 4, 1 / 4, 2 / 4])
     multiple = choice_shares(design, ["e1 e3", "e3", "", "e2 e1", "e3 e1"], ["e1", "e2", "e3"], multiple=True)
     np.testing.assert_allclose(multiple.estimate[0], [3 / 4, 1 / 4, 3 / 4])
+
+
+def test_domains_with_the_same_codes_on_different_rows_are_not_confused():
+    """The (domain, PSU) grouping is cached per design: two domain sets whose in-domain codes look
+    alike but sit on different rows must still get their own weights and PSUs."""
+    design = Design.build(weights=[1, 2, 3, 4], clusters=[1, 1, 2, 2])
+    y = np.array([1.0, 0.0, 1.0, 0.0])
+    first = estimate_ratios(design, y, np.ones(4), domains=[0, 0, -1, -1], n_domains=1)
+    second = estimate_ratios(design, y, np.ones(4), domains=[-1, -1, 0, 0], n_domains=1)
+    assert first.estimate[0, 0] == pytest.approx(1 / 3)
+    assert second.estimate[0, 0] == pytest.approx(3 / 7)

@@ -264,8 +264,12 @@ class _Groups:
 
 
 def _groups(design: Design, g: np.ndarray, psu: np.ndarray, w: np.ndarray, rows, n_domains: int) -> _Groups:
-    digest = hashlib.blake2b(g.tobytes(), digest_size=16).hexdigest()
-    cache_key = ("groups", digest, len(g), n_domains, None if rows is None else len(rows))
+    # Keyed by the domain codes and which rows are in a domain (the PSUs and weights are the design's).
+    digest = hashlib.blake2b(g.tobytes(), digest_size=16)
+    if rows is not None:
+        digest.update(b"rows")
+        digest.update(np.asarray(rows, dtype=np.int64).tobytes())
+    cache_key = ("groups", digest.hexdigest(), len(g), n_domains)
     cached = design.cache.get(cache_key)
     if cached is not None:
         return cached
