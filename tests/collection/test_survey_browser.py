@@ -19,24 +19,41 @@ def link(small_world):
 
 
 def answer_visible_questions(page, choices: dict[str, str]) -> None:
-    """Answer every question shown on the current part: given choices first, else a sensible default."""
-    for question in page.locator(".block:visible .q:visible").all():
-        name = question.get_attribute("data-name")
-        radios = question.locator("input[type=radio]")
-        if name in choices:
-            value = choices[name]
-            if radios.count():
-                question.locator(f"input[value='{value}']").check()
-            else:
-                field = question.locator("input, textarea").first
-                field.fill(value)
-                field.blur()
-        elif radios.count():
-            wanted = question.locator("input[value='4']")
-            (wanted if wanted.count() else radios.first).check()
-        elif question.locator("input[type=number]").count():
-            question.locator("input[type=number]").fill("1")
-            question.locator("input[type=number]").blur()
+    """Answer every question shown on the current part: given choices first, else a sensible default.
+
+    Questions are taken by name, pass after pass, until no visible one is left unanswered: an answer
+    may reveal a question (skip logic) or hide one — looking questions up by position would wait
+    for an element that is gone."""
+    answered: set[str] = set()
+    while True:
+        names = page.locator(".block:visible .q:visible").evaluate_all("els => els.map(e => e.dataset.name)")
+        pending = [name for name in names if name not in answered]
+        if not pending:
+            return
+        for name in pending:
+            answered.add(name)
+            question = page.locator(f".block:visible .q[data-name='{name}']")
+            if question.is_visible():
+                _answer(question, name, choices)
+
+
+def _answer(question, name: str, choices: dict[str, str]) -> None:
+    """Answer one question: the given choice, else a sensible default (4 on a scale, 1 for numbers)."""
+    radios = question.locator("input[type=radio]")
+    if name in choices:
+        value = choices[name]
+        if radios.count():
+            question.locator(f"input[value='{value}']").check()
+        else:
+            field = question.locator("input, textarea").first
+            field.fill(value)
+            field.blur()
+    elif radios.count():
+        wanted = question.locator("input[value='4']")
+        (wanted if wanted.count() else radios.first).check()
+    elif question.locator("input[type=number]").count():
+        question.locator("input[type=number]").fill("1")
+        question.locator("input[type=number]").blur()
 
 
 def test_answer_the_sipas_survey_on_a_phone_with_skip_logic(phone, live_server, link):
