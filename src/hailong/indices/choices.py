@@ -37,12 +37,17 @@ class DomainKind(models.TextChoices):
     OVERALL = "overall", _("Whole campaign")
     UNIT_TYPE = "unit_type", _("Unit type")
     UNIT = "unit", _("Unit")
+    # The whole campaign (or one unit type) cut by a respondent characteristic: channel, procedure
+    # field, applicant type (``EstimateValue.breakdown`` and ``category``).
+    BREAKDOWN = "breakdown", _("Breakdown")
 
 
 class FigureKind(models.TextChoices):
     ITEM = "item", _("Question")
     NODE = "node", _("Criterion")
     OVERALL = "overall", _("Overall index")
+    # A criterion's weighted correlation, over respondents, with the overall satisfaction question.
+    DRIVER = "driver", _("Driver of overall satisfaction")
 
 
 class GapFlag(models.TextChoices):

@@ -82,6 +82,10 @@ class EstimateValue(models.Model):
     unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # The ranking group (``indices.choices.ranking_group``) of the unit, or of a ``unit_type`` domain.
     unit_type = models.CharField(max_length=32, blank=True)
+    # A ``breakdown`` domain: what respondents are cut by ("channel" or a profile question's name) and
+    # the category (a channel or a choice value); empty for the other domains.
+    breakdown = models.CharField(max_length=100, blank=True)
+    category = models.CharField(max_length=255, blank=True)
     kind = models.CharField(max_length=16, choices=FigureKind.choices)
     # A question name (items), a criterion code (nodes), empty (overall).
     code = models.CharField(max_length=100, blank=True)
@@ -123,6 +127,8 @@ class ChoiceShareValue(models.Model):
     domain = models.CharField(max_length=16, choices=DomainKind.choices)
     unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     unit_type = models.CharField(max_length=32, blank=True)
+    breakdown = models.CharField(max_length=100, blank=True)
+    category = models.CharField(max_length=255, blank=True)
     question = models.CharField(max_length=100)
     choice = models.CharField(max_length=255)
     order = models.PositiveIntegerField(default=0)
@@ -138,6 +144,45 @@ class ChoiceShareValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question}={self.choice}: {self.estimate}"
+
+
+class Publication(models.Model):
+    """A frozen run made public: the portal and open data read only the runs published here.
+
+    A campaign has at most one live publication; publishing another run of it withdraws the earlier
+    one (``withdrawn_at``). Published figures with fewer than ``min_respondents`` valid respondents are
+    suppressed everywhere outside (small-cell disclosure control)."""
+
+    run = models.OneToOneField(EstimationRun, on_delete=models.PROTECT, related_name="publication")
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="publications")
+    min_respondents = models.PositiveSmallIntegerField(_("minimum respondents per published figure"))
+    note = models.TextField(_("note to readers"), blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published at"))
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
+
+    class Meta:
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign"], condition=Q(withdrawn_at__isnull=True), name="publication_one_live"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} — #{self.run_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.withdrawn_at is None
 
 
 class PopulationTotal(models.Model):
