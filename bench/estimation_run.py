@@ -107,16 +107,32 @@ def write_responses(campaign, version, unit_ids: list[int], n: int) -> float:
     ]
     names = list(columns)
     codes = np.column_stack([columns[name] for name in names])
+    # Realistic cuts for the breakdowns: channel, procedure field and applicant type vary.
+    random = np.random.default_rng(7)
+    channels = np.array(["web", "qr", "interviewer", "paper", "invitation"])[
+        random.choice(5, size=n, p=[0.35, 0.25, 0.2, 0.15, 0.05])
+    ]
+    fields_of = np.array(
+        ["dat_dai", "xay_dung", "ho_tich", "kinh_doanh", "lao_dong_xa_hoi", "tu_phap", "khac"]
+    )[random.integers(0, 7, size=n)]
+    applicants = np.where(random.random(n) < 0.85, "ca_nhan", "to_chuc")
     with connection.cursor() as cursor:
         copy_sql = f"COPY {table} ({', '.join(fields)}) FROM STDIN"
         with cursor.cursor.copy(copy_sql) as copy:
             buffer = io.StringIO()
             for row in range(n):
                 answers = {name: str(code) for name, code in zip(names, codes[row], strict=True) if code}
-                answers.update({"doi_tuong": "ca_nhan", "gioi_tinh": "nu", "nhom_tuoi": "36_45"})
+                answers.update(
+                    {
+                        "doi_tuong": applicants[row],
+                        "linh_vuc": fields_of[row],
+                        "gioi_tinh": "nu",
+                        "nhom_tuoi": "36_45",
+                    }
+                )
                 text = json.dumps(answers, separators=(",", ":"))
                 buffer.write(
-                    f"{uuid.uuid4()}\tbench:{row}\t{campaign.pk}\t{version.pk}\t{units[row]}\tweb\t\tvi\t"
+                    f"{uuid.uuid4()}\tbench:{row}\t{campaign.pk}\t{version.pk}\t{units[row]}\t{channels[row]}\t\tvi\t"
                     f"2026-06-01 09:00:00+07\t2026-06-01 09:00:00+07\t2026-06-01 08:50:00+07\t"
                     f"{text}\tapproved\t{{}}\n"
                 )
@@ -156,6 +172,8 @@ def main() -> None:
 
         if args.reuse:
             from hailong.campaigns.models import Campaign
+
+            call_command("migrate", verbosity=0)
 
             campaign = Campaign.objects.get(code="bench-sipas-2026")
         else:

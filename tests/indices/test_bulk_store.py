@@ -39,3 +39,41 @@ def test_text_json_nulls_and_floats_round_trip(tiny_campaign, departments):
     assert value.rank_groups == [1, 2]
     assert value.gap_flag == "below"
     assert value.code == ""
+
+
+@pytest.mark.django_db
+def test_columns_store_the_same_values_as_rows(tiny_campaign, departments):
+    import numpy as np
+
+    from hailong.core.bulk import bulk_insert_columns
+
+    run = EstimationRun.objects.create(campaign=tiny_campaign, version=tiny_campaign.version, parameters={})
+    awkward = "tab\there, “Việt”\n"
+    written = bulk_insert_columns(
+        EstimateValue,
+        {
+            "run_id": run.pk,
+            "domain": ["unit", "overall", "unit"],
+            "unit_id": [departments[0].pk, None, departments[1].pk],
+            "kind": "overall",
+            "code": [awkward, "", awkward],
+            "estimate": np.array([0.1 + 0.2, np.nan, 1 / 3]),
+            "n": np.array([3, 0, 7]),
+            "rank": np.array([1.0, np.nan, 2.0]),
+            "rank_groups": [[1, 2], [], [2]],
+        },
+        3,
+    )
+    assert written == 3
+    first, second, third = EstimateValue.objects.filter(run=run).order_by("id")
+    assert (first.code, first.estimate, first.n, first.rank, first.rank_groups) == (
+        awkward,
+        0.1 + 0.2,
+        3,
+        1,
+        [1, 2],
+    )
+    assert second.unit_id is None and second.estimate is None and second.rank is None and second.code == ""
+    assert third.estimate == 1 / 3 and third.rank == 2 and third.gap_flag == "" and third.measure == ""
+    with pytest.raises(ValueError, match="2 values"):
+        bulk_insert_columns(EstimateValue, {"run_id": run.pk, "domain": ["unit", "unit"]}, 3)

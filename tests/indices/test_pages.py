@@ -6,6 +6,7 @@ import re
 import pytest
 
 from hailong.accounts.roles import Role
+from hailong.audit.models import AuditAction, AuditEvent
 from hailong.indices.choices import RunStatus
 from hailong.indices.models import EstimationRun, PopulationTotal
 from hailong.indices.services import run_create, run_execute
@@ -99,6 +100,9 @@ def test_the_task_runs_the_estimation_after_commit(
     run = EstimationRun.objects.get()
     assert response["Location"] == f"/results/runs/{run.pk}/"
     assert run.status == RunStatus.DONE and run.created_by == people["analyst"]
+    started = AuditEvent.objects.get(action=AuditAction.ESTIMATION_STARTED)
+    assert started.actor == people["analyst"] and started.target_id == str(run.pk)
+    assert started.details["parameters"]["interval_method"] == "t", "who started what, with which parameters"
     assert run.parameters["aggregation"] == "overall_question" and run.parameters["interval_method"] == "t"
     page = client.get(response["Location"]).content.decode()
     assert 'http-equiv="refresh"' not in page

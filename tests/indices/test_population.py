@@ -64,11 +64,14 @@ def test_poststratified_weights_reproduce_the_population_totals(tiny_data, total
     units, answers = counted(tiny_data)
     fields = [a.get("linh_vuc", "") for a in answers]
     rows, _unmapped = design_rows(units, None)
-    design = Design.build(weights=np.ones(len(units)), strata=units, lonely_psu="adjust")
-    calibrated = poststratified(design, rows, fields, totals, {}, "linh_vuc")
+    # The design's rows are ``rows`` (sorted by unit): the calibration reads them in that order.
+    in_rows = Design.build(weights=np.ones(len(units)), strata=rows.sampled_unit, lonely_psu="adjust")
+    calibrated = poststratified(in_rows, rows, fields, totals, {}, "linh_vuc")
+    row_fields = np.array(fields)[rows.response]
     for (unit, field), count in totals.items():
-        mine = (units == unit) & (np.array(fields) == field)
+        mine = (rows.sampled_unit == unit) & (row_fields == field)
         assert calibrated.weights[mine].sum() == pytest.approx(count)
+    design = Design.build(weights=np.ones(len(units)), strata=units, lonely_psu="adjust")
 
     run = run_execute(run=run_create(campaign=tiny_data, weighting=Weighting.POSTSTRATIFIED, enqueue=False))
     assert run.status == RunStatus.DONE, run.error

@@ -189,3 +189,99 @@ def test_competition_ranks_compare_published_figures_and_leave_nan_unranked():
     # 0.85004 and 0.84996 are both 85.00 % once rounded to two decimals of a percentage.
     assert competition_ranks([0.85004, 0.84996, np.nan, 0.9]).tolist() == [2, 2, 0, 1]
     assert competition_ranks([0.85004, 0.84996], decimals=None).tolist() == [1, 2]
+
+
+@SETTINGS
+@given(
+    samples(lonely=True),
+    st.sampled_from(["adjust", "average", "remove", "certainty"]),
+    st.booleans(),
+    st.lists(st.integers(0, 2), min_size=3, max_size=3),
+)
+def test_domains_made_of_whole_strata_take_the_shortcut_with_the_same_figures(
+    sample, rule, unclustered, domain_of_stratum
+):
+    """Units as strata, unit types above them: the nested path (PSUs as the pairs, strata as the
+    cells) gives what the general (domain, PSU) path gives, combinations and counts included."""
+    import hailong.stats.estimation as estimation
+
+    labels, stratum = np.unique(sample["strata"], return_inverse=True)
+    codes = np.asarray(domain_of_stratum)[stratum]
+    design = Design.build(
+        weights=sample["weights"],
+        strata=sample["strata"],
+        clusters=None if unclustered else sample["clusters"],
+        lonely_psu=rule,
+    )
+    y = np.column_stack([sample["y"], sample["z"]])
+    x = np.column_stack([np.ones(design.n), sample["x"] * (sample["y"] > 0)])
+    combinations = np.array([[0.5, 0.5], [1.0, -1.0]])
+    assert estimation._nested_domains(design, codes) is not None
+    nested = [
+        estimate_ratios(design, y, x, domains=codes, n_domains=3),
+        estimate_ratios(design, y, x, domains=codes, n_domains=3, combinations=combinations),
+        estimate_ratios(design, y, None, domains=codes, n_domains=3),
+    ]
+    original = estimation._cells_for
+    estimation._cells_for = lambda design, codes: None
+    try:
+        fresh = Design.build(
+            weights=sample["weights"],
+            strata=sample["strata"],
+            clusters=None if unclustered else sample["clusters"],
+            lonely_psu=rule,
+        )
+        general = [
+            estimate_ratios(fresh, y, x, domains=codes, n_domains=3),
+            estimate_ratios(fresh, y, x, domains=codes, n_domains=3, combinations=combinations),
+            estimate_ratios(fresh, y, None, domains=codes, n_domains=3),
+        ]
+    finally:
+        estimation._cells_for = original
+    for a, b in zip(nested, general, strict=True):
+        assert a.estimate == approx(b.estimate)
+        assert a.se == approx(b.se)
+        assert a.unweighted == approx(b.unweighted)
+        assert (a.n == b.n).all()
+        whole = estimate_ratios(design, y, x)
+        assert a.covariance(0, whole, 0) == approx(b.covariance(0, estimate_ratios(fresh, y, x), 0))
+
+
+@SETTINGS
+@given(samples(lonely=True), st.sampled_from(["adjust", "average", "remove", "certainty"]))
+def test_domains_cutting_across_strata_take_the_cell_shortcut_with_the_same_figures(sample, rule):
+    """A breakdown (domains that cut across strata, some rows in none) in an unclustered design:
+    the per-cell moments give what the general (domain, PSU) path gives."""
+    import hailong.stats.estimation as estimation
+
+    codes = np.where(sample["y"] > 0, sample["domain"], -1) if sample["y"].any() else sample["domain"]
+    y = np.column_stack([sample["y"], sample["z"]])
+    x = np.column_stack([np.ones(len(codes)), sample["x"]])
+    combinations = np.array([[0.5, 0.5], [1.0, -1.0]])
+
+    def figures(design):
+        return [
+            estimate_ratios(design, y, x, domains=codes, n_domains=3),
+            estimate_ratios(design, y, x, domains=codes, n_domains=3, combinations=combinations),
+            estimate_ratios(design, y, None, domains=codes, n_domains=3),
+        ]
+
+    def design():
+        return Design.build(weights=sample["weights"], strata=sample["strata"], lonely_psu=rule)
+
+    shortcut = design()
+    cells = estimation._cells_for(shortcut, codes)
+    assert cells is not None
+    fast = figures(shortcut)
+    original = estimation._cells_for
+    estimation._cells_for = lambda design, codes: None
+    try:
+        general = figures(design())
+    finally:
+        estimation._cells_for = original
+    for a, b in zip(fast, general, strict=True):
+        assert a.estimate == approx(b.estimate)
+        assert a.se == approx(b.se)
+        assert a.unweighted == approx(b.unweighted)
+        assert (a.n == b.n).all()
+        assert a.covariance(0) == approx(b.covariance(0))

@@ -14,6 +14,7 @@ NAVIGATION = [
     ("collect:assignments", _("Collect"), Perm.RESPONSES_COLLECT),
     ("fieldwork:home", _("Fieldwork"), Perm.RESPONSES_COLLECT),
     ("indices:home", _("Estimation results"), Perm.RESULTS_VIEW),
+    ("reports:home", _("Dashboards"), Perm.RESULTS_VIEW),
     ("quality:home", _("Quality review"), Perm.RESPONSES_VIEW),
     ("accounts:user_list", _("Users"), Perm.ACCOUNTS_VIEW),
     ("audit:list", _("Audit log"), Perm.AUDIT_VIEW),

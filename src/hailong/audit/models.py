@@ -24,6 +24,18 @@ class AuditAction(models.TextChoices):
     RESPONSE_REVIEWED = "response_reviewed", _("Response reviewed")
     RESPONSES_REVIEWED = "responses_reviewed", _("Responses reviewed in a batch")
     QUALITY_SETTINGS_CHANGED = "quality_settings_changed", _("Quality-check settings changed")
+    ESTIMATION_STARTED = "estimation_started", _("Estimation run started")
+    RESULTS_EXPORTED = "results_exported", _("Results exported")
+    RESULTS_PUBLISHED = "results_published", _("Results published")
+    PUBLICATION_WITHDRAWN = "publication_withdrawn", _("Publication withdrawn")
+    PAR_CRITERIA_IMPORTED = "par_criteria_imported", _("PAR criteria set imported")
+    PAR_SUBMITTED = "par_submitted", _("PAR self-assessment submitted")
+    PAR_EVIDENCE_UPLOADED = "par_evidence_uploaded", _("PAR evidence uploaded")
+    PAR_SCORE_ADJUSTED = "par_score_adjusted", _("PAR score adjusted")
+    PAR_PRELIMINARY_SENT = "par_preliminary_sent", _("PAR preliminary result sent")
+    PAR_RESPONDED = "par_responded", _("Unit responded to the PAR preliminary result")
+    PAR_FINALISED = "par_finalised", _("PAR result finalised")
+    PAR_PUBLISHED = "par_published", _("PAR results published")
 
 
 class AuditEvent(models.Model):

@@ -12,6 +12,10 @@ urlpatterns = [
     path("campaigns/", include("hailong.campaigns.urls")),
     path("collect/", include("hailong.collection.urls_staff")),
     path("results/", include("hailong.indices.urls")),
+    path("par/", include("hailong.parindex.urls")),
+    # The public portal (no sign-in): published results, methodology, open data.
+    path("cong-khai/", include("hailong.portal.urls")),
+    path("reports/", include("hailong.reports.urls")),
     path("sampling/", include("hailong.sampling.urls")),
     path("fieldwork/", include("hailong.fieldwork.urls")),
     path("quality/", include("hailong.quality.urls")),

@@ -324,6 +324,12 @@ def demo_seed(*, province_only: bool = False, responses: int = DEMO_RESPONSES) -
             demo_estimation_seed(campaign=earlier)
             demo_estimation_seed(campaign=earlier, map_to=REFORM_DATE)
         demo_estimation_seed(campaign=campaign)
+        from hailong.portal.demo import demo_publication_seed
+
+        demo_publication_seed(campaign=campaign)
+    from hailong.parindex.demo import demo_par_seed
+
+    demo_par_seed()
     return {
         "units_created": len(result.created),
         "users_created": users,

@@ -10,12 +10,15 @@ every (sampled unit, procedure field) cell (``stats.poststratify``).
 
 Every figure is estimated for three sets of domains within that one design — each unit, each unit
 type (ranking group) and the whole campaign — so differences between them carry their design
-covariances.
+covariances. The index figures are also estimated for the whole campaign cut by each breakdown
+(channel, procedure field, applicant type), and the drivers of overall satisfaction for every
+domain. The rows are sorted by unit first, so the statistics read the strata as contiguous runs.
+The figures come out by column (``Block``), as they are stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,19 +26,23 @@ from django.utils.translation import gettext_lazy as _
 
 from hailong.core.messages import bilingual, lazy_format
 from hailong.indices.choices import DomainKind, FigureKind, GapFlag
-from hailong.indices.loading import LoadedResponses
+from hailong.indices.loading import Breakdown, LoadedResponses
 from hailong.indices.method import MethodSpec
 from hailong.stats import (
     Design,
     Figures,
     competition_ranks,
+    correlation_sums,
+    correlations,
     difference_test,
     estimate_index,
     estimate_ratios,
     indistinguishable_groups,
     interval,
     poststratify,
+    respondent_shares,
     significant_differences,
+    whole_covariances,
 )
 
 LONELY_PSU = "adjust"
@@ -58,13 +65,70 @@ class Settings:
 
 
 @dataclass
+class Block:
+    """The figures of one set of domains in columns: ``(D, q)`` arrays, ``domains`` (one label dict
+    per domain) and ``figures`` (one label dict per quantity). Stored rows are domain by domain,
+    figure by figure."""
+
+    domains: list[dict]
+    figures: list[dict]
+    arrays: dict[str, np.ndarray]
+
+    @property
+    def size(self) -> int:
+        return len(self.domains) * len(self.figures)
+
+    def columns(self) -> dict[str, list | np.ndarray]:
+        """Flat columns of ``size`` rows: labels repeated, arrays raveled (NaN = no value)."""
+        q, d = len(self.figures), len(self.domains)
+        out: dict[str, list | np.ndarray] = {}
+        for key in self.domains[0] if self.domains else ():
+            labels = np.empty(d, dtype=object)
+            labels[:] = [label[key] for label in self.domains]
+            out[key] = np.repeat(labels, q).tolist()
+        for key in self.figures[0] if self.figures else ():
+            labels = np.empty(q, dtype=object)
+            labels[:] = [label[key] for label in self.figures]
+            out[key] = np.tile(labels, d).tolist()
+        for key, array in self.arrays.items():
+            out[key] = array.reshape(-1) if array.dtype != object else array.reshape(-1).tolist()
+        return out
+
+
+def _row_dicts(blocks: list[Block]) -> list[dict]:
+    rows: list[dict] = []
+    for block in blocks:
+        columns = block.columns()
+        names = list(columns)
+        for values in zip(*(columns[name] for name in names), strict=True):
+            row = {}
+            for name, value in zip(names, values, strict=True):
+                if isinstance(value, np.floating | float):
+                    value = float(value) if np.isfinite(value) else None
+                elif isinstance(value, np.integer):
+                    value = int(value)
+                row[name] = value
+            rows.append(row)
+    return rows
+
+
+@dataclass
 class Computed:
-    values: list[dict] = field(default_factory=list)
-    shares: list[dict] = field(default_factory=list)
+    value_blocks: list[Block] = field(default_factory=list)
+    share_blocks: list[Block] = field(default_factory=list)
     n_rows: int = 0
     n_units: int = 0
     warnings: list[str] = field(default_factory=list)
     degrees_of_freedom: int = 0
+
+    @property
+    def values(self) -> list[dict]:
+        """Every ``EstimateValue`` as a dict of field values (``None`` for no value)."""
+        return _row_dicts(self.value_blocks)
+
+    @property
+    def shares(self) -> list[dict]:
+        return _row_dicts(self.share_blocks)
 
 
 @dataclass
@@ -84,8 +148,11 @@ def design_rows(
     """The design rows and the sampled units whose responses map to no unit (left out)."""
     n = len(unit_ids)
     if mapping is None:
-        index = np.arange(n)
-        return Rows(index, unit_ids, unit_ids, np.ones(n), expanded=False), []
+        # Rows sorted by unit (the stratum), so the PSUs are in row order and the statistics need
+        # no gather of the answer matrices (``stats.estimation``).
+        index = np.argsort(unit_ids, kind="stable")
+        units = unit_ids[index]
+        return Rows(index, units, units, np.ones(n), expanded=False), []
     levels, inverse = np.unique(unit_ids, return_inverse=True)
     targets = [mapping.get(int(u), []) for u in levels]
     unmapped = [int(u) for u, found in zip(levels, targets, strict=True) if not found]
@@ -102,6 +169,8 @@ def design_rows(
     starts = np.cumsum(counts) - counts
     offset = np.arange(len(response)) - np.repeat(starts, counts)
     level_of_row = inverse[response]
+    order = np.argsort(unit_ids[response], kind="stable")
+    response, level_of_row, offset = response[order], level_of_row[order], offset[order]
     return (
         Rows(
             response=response,
@@ -172,50 +241,11 @@ def poststratified(
     return poststratify(design, labels, totals)
 
 
-def whole_covariances(figures: Figures, whole: Figures) -> np.ndarray:
-    """``(D, q)``: the design covariance of every domain's quantity ``j`` with the whole
-    population's quantity ``j`` — ``figures.covariance(j, whole, j)`` for every ``j`` at once (the
-    same formula, vectorised over the quantities)."""
-    design = figures.design
-    if whole.design is not design:
-        raise EstimationError(_("Covariances need two sets of figures from the same design."))
-    scale, centred, factor = design.stratum_scale()
-    q = figures.pair_totals.shape[1]
-    n_strata = design.n_strata
-    whole_by_psu = np.zeros((design.n_psus, q))
-    whole_by_psu[whole.pair_psu] = whole.pair_totals
-    stratum = design.stratum_of_psu[figures.pair_psu]
-    centring = np.where(centred, 1.0, 0.0) * scale / design.psus_per_stratum
-    cell_keys, cell_of_pair = np.unique(figures.pair_domain * n_strata + stratum, return_inverse=True)
-    cell_domain = cell_keys // n_strata
-    cell_stratum = cell_keys % n_strata
-    result = np.zeros((figures.n_domains, q))
-    for start in range(0, q, 8):
-        cols = slice(start, min(q, start + 8))
-        a = figures.pair_totals[:, cols]
-        b = whole_by_psu[figures.pair_psu, cols]
-        within = _sum_by(figures.pair_domain, a * b * scale[stratum][:, None], figures.n_domains)
-        whole_stratum = _sum_by(design.stratum_of_psu, whole_by_psu[:, cols], n_strata)
-        cells = _sum_by(cell_of_pair, a, len(cell_keys))
-        between = _sum_by(
-            cell_domain,
-            cells * centring[cell_stratum][:, None] * whole_stratum[cell_stratum],
-            figures.n_domains,
-        )
-        result[:, cols] = factor * (within - between)
-    return result
-
-
 def _sum_by(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     out = np.empty((size, values.shape[1]))
     for j in range(values.shape[1]):
         out[:, j] = np.bincount(index, weights=values[:, j], minlength=size)
     return out
-
-
-def _float(value) -> float | None:
-    value = float(value)
-    return None if not np.isfinite(value) else value
 
 
 def _group_letters(groups: list[list[int]], size: int) -> list[list[int]]:
@@ -224,6 +254,62 @@ def _group_letters(groups: list[list[int]], size: int) -> list[list[int]]:
         for member in members:
             membership[member].append(number)
     return membership
+
+
+def _objects(values, shape) -> np.ndarray:
+    array = np.empty(int(np.prod(shape)), dtype=object)
+    array[:] = values
+    return array.reshape(shape)
+
+
+def figure_block(
+    figures: Figures,
+    domains: list[dict],
+    labels: list[dict],
+    *,
+    bounds,
+    counts=None,
+    gaps=None,
+    alpha: float = 0.05,
+) -> Block:
+    """The stored columns of ``figures``: NaN where there is no value (an estimate without valid
+    answers has no SE and no interval), gaps to the whole campaign with their verdict."""
+    estimate = np.array(figures.estimate, dtype=float)
+    missing = ~np.isfinite(estimate)
+    low, high = bounds(figures)
+
+    def masked(values):
+        values = np.array(values, dtype=float)
+        values[missing | ~np.isfinite(values)] = np.nan
+        return values
+
+    shape = estimate.shape
+    arrays = {
+        "estimate": masked(estimate),
+        "se": masked(figures.se),
+        "ci_low": masked(low),
+        "ci_high": masked(high),
+        "n": np.asarray(figures.n if counts is None else counts, dtype=np.int64),
+        "unweighted": masked(figures.unweighted),
+    }
+    if gaps is not None:
+        difference, se, p_value = gaps
+        has = ~missing & np.isfinite(difference)
+        arrays["gap"] = np.where(has, difference, np.nan)
+        arrays["gap_se"] = np.where(has & np.isfinite(se), se, np.nan)
+        flags = np.where(
+            p_value < alpha,
+            np.where(difference > 0, str(GapFlag.ABOVE), str(GapFlag.BELOW)),
+            str(GapFlag.NOT_SIGNIFICANT),
+        )
+        arrays["gap_flag"] = _objects(np.where(has, flags, "").reshape(-1).tolist(), shape)
+    return Block(domains=domains, figures=labels, arrays=arrays)
+
+
+def _share_block(figures: Figures, domains: list[dict], labels: list[dict], *, bounds, counts=None) -> Block:
+    block = figure_block(figures, domains, labels, bounds=bounds, counts=counts)
+    block.arrays.pop("unweighted")
+    return block
 
 
 def compute(
@@ -237,8 +323,10 @@ def compute(
     population: Mapping[tuple[int, str], int] | None = None,
     poststratum_question: str | None = None,
     unit_names: Mapping[int, str] | None = None,
+    breakdowns: Sequence[Breakdown] = (),
 ) -> Computed:
-    """Every figure of ``spec`` for each unit, each unit type and the whole campaign."""
+    """Every figure of ``spec`` for each unit, each unit type and the whole campaign; the index
+    figures and drivers also for the whole campaign cut by each of ``breakdowns``."""
     result = Computed()
     unit_names = unit_names or {}
     rows, unmapped = design_rows(loaded.unit_ids, mapping)
@@ -288,51 +376,70 @@ def compute(
             proportion=True,
         )
 
-    items = loaded.items[rows.response]
-    domain_sets = [
-        (DomainKind.UNIT, unit_codes, len(units)),
-        (DomainKind.UNIT_TYPE, type_codes, len(groups)),
-        (DomainKind.OVERALL, None, 1),
-    ]
-    index = {
-        kind: estimate_index(design, None, spec.method, coded=items, domains=codes, n_domains=size)
-        for kind, codes, size in domain_sets
-    }
-    perception = None
-    if spec.perception_items:
-        coded = loaded.perception[rows.response]
-        perception = {
-            kind: estimate_ratios(
-                design,
-                (coded == SATISFIED).astype(float),
-                (coded >= VALID).astype(float),
-                domains=codes,
-                n_domains=size,
-            )
-            for kind, codes, size in domain_sets
+    def label(kind: str, unit=None, unit_type="", breakdown="", category="") -> dict:
+        return {
+            "domain": kind,
+            "unit_id": unit,
+            "unit_type": unit_type,
+            "breakdown": breakdown,
+            "category": category,
         }
+
+    domain_sets = [
+        (
+            DomainKind.UNIT,
+            unit_codes,
+            len(units),
+            [label(DomainKind.UNIT, int(u), unit_groups.get(int(u), "")) for u in units],
+        ),
+        (
+            DomainKind.UNIT_TYPE,
+            type_codes,
+            len(groups),
+            [label(DomainKind.UNIT_TYPE, None, g) for g in groups],
+        ),
+        (DomainKind.OVERALL, None, 1, [label(DomainKind.OVERALL)]),
+    ]
+    cuts = []
+    if loaded.breakdowns is not None:
+        for b, breakdown in enumerate(breakdowns):
+            codes = loaded.breakdowns[rows.response, b].astype(np.int64) - 1
+            if (codes >= 0).any():
+                cuts.append(
+                    (
+                        DomainKind.BREAKDOWN,
+                        codes,
+                        len(breakdown.categories),
+                        [
+                            label(DomainKind.BREAKDOWN, breakdown=breakdown.name, category=category)
+                            for category in breakdown.categories
+                        ],
+                    )
+                )
+
+    items = loaded.items[rows.response]
+    index = {
+        id(codes): estimate_index(design, None, spec.method, coded=items, domains=codes, n_domains=size)
+        for _kind, codes, size, _labels in [*domain_sets, *cuts]
+    }
+    unit_index = index[id(unit_codes)]
+    whole_index = index[id(None)]
 
     def respondents(codes, size, figures_of) -> np.ndarray | None:
         """After a lineage mapping, a split response has one row per successor: count it once per
         domain (the counts of the same figures on one row per response and domain)."""
         if not rows.expanded:
             return None
-        key = rows.response * (size + 1) + (0 if codes is None else codes)
+        inside = np.ones(len(rows.response), dtype=bool) if codes is None else codes >= 0
+        key = rows.response * (size + 1) + (0 if codes is None else np.where(inside, codes, size))
         _keys, first = np.unique(key, return_index=True)
+        first = first[inside[first]]
         counting = Design.build(n=len(first))
         return figures_of(counting, first, None if codes is None else codes[first], size).n
 
-    def domain_label(kind: str, d: int) -> dict:
-        if kind == DomainKind.UNIT:
-            unit = int(units[d])
-            return {"domain": kind, "unit_id": unit, "unit_type": unit_groups.get(unit, "")}
-        if kind == DomainKind.UNIT_TYPE:
-            return {"domain": kind, "unit_id": None, "unit_type": groups[d]}
-        return {"domain": kind, "unit_id": None, "unit_type": ""}
-
     # Rankings of units by the overall index, within each unit type.
-    overall_column = index[DomainKind.UNIT].column("overall", "")
-    unit_figures = index[DomainKind.UNIT].figures
+    overall_column = unit_index.column("overall", "")
+    unit_figures = unit_index.figures
     overall_estimates = unit_figures.estimate[:, overall_column]
     ranks = np.zeros(len(units), dtype=np.int64)
     membership: list[list[int]] = [[] for _ in units]
@@ -349,98 +456,90 @@ def compute(
         ):
             membership[members[position]] = found
 
-    def figure_rows(kind_of_domain, figures: Figures, labels, whole: Figures | None, counts=None):
-        counts = figures.n if counts is None else counts
-        low, high = bounds(figures)
-        gaps = None
-        if whole is not None:
-            covariance = whole_covariances(figures, whole)
-            gaps = difference_test(
-                figures.estimate,
-                whole.estimate[0][None, :],
-                figures.se**2,
-                (whole.se[0] ** 2)[None, :],
-                covariance,
-                df=df,
-            )
-        for d in range(figures.n_domains):
-            base = domain_label(kind_of_domain, d)
-            for j, (kind, code, measure, order) in enumerate(labels):
-                row = {
-                    **base,
-                    "kind": kind,
-                    "code": code,
-                    "measure": measure,
-                    "order": order,
-                    "estimate": _float(figures.estimate[d, j]),
-                    "se": _float(figures.se[d, j]),
-                    "ci_low": _float(low[d, j]),
-                    "ci_high": _float(high[d, j]),
-                    "n": int(counts[d, j]),
-                    "unweighted": _float(figures.unweighted[d, j]),
-                    "rank": None,
-                    "rank_groups": [],
-                    "gap": None,
-                    "gap_se": None,
-                    "gap_flag": "",
-                }
-                if row["estimate"] is None:
-                    row.update(se=None, ci_low=None, ci_high=None)
-                if gaps is not None and row["estimate"] is not None:
-                    difference, se, p_value = (gaps[0][d, j], gaps[1][d, j], gaps[2][d, j])
-                    if np.isfinite(difference):
-                        row["gap"] = _float(difference)
-                        row["gap_se"] = _float(se)
-                        significant = bool(p_value < alpha)
-                        row["gap_flag"] = (
-                            (GapFlag.ABOVE if difference > 0 else GapFlag.BELOW)
-                            if significant
-                            else GapFlag.NOT_SIGNIFICANT
-                        )
-                if kind_of_domain == DomainKind.UNIT and kind == FigureKind.OVERALL:
-                    row["rank"] = int(ranks[d]) or None
-                    row["rank_groups"] = membership[d]
-                result.values.append(row)
+    def gaps_to(figures: Figures, whole: Figures):
+        return difference_test(
+            figures.estimate,
+            whole.estimate[0][None, :],
+            figures.se**2,
+            (whole.se[0] ** 2)[None, :],
+            whole_covariances(figures, whole),
+            df=df,
+        )
 
     index_labels = []
-    for kind, key in index[DomainKind.OVERALL].labels:
+    for kind, key in whole_index.labels:
         if kind == "item":
-            index_labels.append(
-                (FigureKind.ITEM, key, spec.item_measures.get(key, ""), spec.item_order.get(key, 0))
-            )
+            entry = (FigureKind.ITEM, key, spec.item_measures.get(key, ""), spec.item_order.get(key, 0))
         elif kind == "node":
-            index_labels.append(
-                (FigureKind.NODE, key, spec.node_levels.get(key, ""), spec.node_order.get(key, 0))
-            )
+            entry = (FigureKind.NODE, key, spec.node_levels.get(key, ""), spec.node_order.get(key, 0))
         else:
-            index_labels.append((FigureKind.OVERALL, "", "", 0))
+            entry = (FigureKind.OVERALL, "", "", 0)
+        index_labels.append(dict(zip(("kind", "code", "measure", "order"), entry, strict=True)))
 
     def index_counts(design_, rows_, codes_, size_):
         return estimate_index(
             design_, None, spec.method, coded=items[rows_], domains=codes_, n_domains=size_
         ).figures
 
-    def perception_counts(design_, rows_, codes_, size_):
-        coded_ = loaded.perception[rows.response][rows_]
-        return estimate_ratios(
-            design_,
-            (coded_ == SATISFIED).astype(float),
-            (coded_ >= VALID).astype(float),
-            domains=codes_,
-            n_domains=size_,
+    for kind, codes, size, domain_labels in [*domain_sets, *cuts]:
+        figures = index[id(codes)].figures
+        block = figure_block(
+            figures,
+            domain_labels,
+            index_labels,
+            bounds=bounds,
+            counts=respondents(codes, size, index_counts),
+            gaps=gaps_to(figures, whole_index.figures) if kind == DomainKind.UNIT else None,
+            alpha=alpha,
         )
+        if kind == DomainKind.UNIT:
+            shape = figures.estimate.shape
+            rank = np.full(shape, None, dtype=object)
+            rank[:, overall_column] = [int(r) or None for r in ranks]
+            groups_column = _objects([[] for _ in range(shape[0] * shape[1])], shape)
+            for d in range(shape[0]):
+                groups_column[d, overall_column] = membership[d]
+            block.arrays["rank"] = rank
+            block.arrays["rank_groups"] = groups_column
+        result.value_blocks.append(block)
 
-    for kind, codes, size in domain_sets:
-        whole = index[DomainKind.OVERALL].figures if kind == DomainKind.UNIT else None
-        figure_rows(kind, index[kind].figures, index_labels, whole, respondents(codes, size, index_counts))
-    if perception is not None:
+    if spec.perception_items:
+        coded = loaded.perception[rows.response]
+        # The same arrays for every set of domains: their PSU totals are computed once.
+        satisfied = (coded == SATISFIED).astype(float)
+        valid = (coded >= VALID).astype(float)
+        perception = {
+            id(codes): estimate_ratios(design, satisfied, valid, domains=codes, n_domains=size)
+            for _kind, codes, size, _labels in domain_sets
+        }
         labels = [
-            (FigureKind.ITEM, name, "perception", spec.item_order.get(name, 0))
+            {
+                "kind": FigureKind.ITEM,
+                "code": name,
+                "measure": "perception",
+                "order": spec.item_order.get(name, 0),
+            }
             for name in spec.perception_items
         ]
-        for kind, codes, size in domain_sets:
-            whole = perception[DomainKind.OVERALL] if kind == DomainKind.UNIT else None
-            figure_rows(kind, perception[kind], labels, whole, respondents(codes, size, perception_counts))
+
+        def perception_counts(design_, rows_, codes_, size_):
+            return estimate_ratios(design_, satisfied[rows_], valid[rows_], domains=codes_, n_domains=size_)
+
+        for kind, codes, size, domain_labels in domain_sets:
+            figures = perception[id(codes)]
+            result.value_blocks.append(
+                figure_block(
+                    figures,
+                    domain_labels,
+                    labels,
+                    bounds=bounds,
+                    counts=respondents(codes, size, perception_counts),
+                    gaps=gaps_to(figures, perception[id(None)]) if kind == DomainKind.UNIT else None,
+                    alpha=alpha,
+                )
+            )
+
+    result.value_blocks.extend(driver_blocks(design, spec, items, [*domain_sets, *cuts], group_of_unit))
 
     # Choice shares of expectation and categorical questions: Σw·chose / Σw·answered.
     if spec.choice_questions:
@@ -453,12 +552,12 @@ def compute(
             ]
         ).astype(float)
         share_labels = [
-            (question.name, choice, order)
+            {"question": question.name, "choice": choice, "order": order}
             for question in spec.choice_questions
             for order, choice in enumerate(question.choices)
         ]
         if share_labels:
-            for kind, codes, size in domain_sets:
+            for _kind, codes, size, domain_labels in domain_sets:
                 figures = estimate_ratios(design, chosen, answered, domains=codes, n_domains=size)
                 counts = respondents(
                     codes,
@@ -467,23 +566,67 @@ def compute(
                         design_, chosen[rows_], answered[rows_], domains=codes_, n_domains=size_
                     ),
                 )
-                counts = figures.n if counts is None else counts
-                low, high = bounds(figures)
-                for d in range(size):
-                    base = domain_label(kind, d)
-                    for j, (question, choice, order) in enumerate(share_labels):
-                        estimate = _float(figures.estimate[d, j])
-                        result.shares.append(
-                            {
-                                **base,
-                                "question": question,
-                                "choice": choice,
-                                "order": order,
-                                "estimate": estimate,
-                                "se": _float(figures.se[d, j]) if estimate is not None else None,
-                                "ci_low": _float(low[d, j]) if estimate is not None else None,
-                                "ci_high": _float(high[d, j]) if estimate is not None else None,
-                                "n": int(counts[d, j]),
-                            }
-                        )
+                result.share_blocks.append(
+                    _share_block(figures, domain_labels, share_labels, bounds=bounds, counts=counts)
+                )
     return result
+
+
+def driver_blocks(
+    design: Design, spec: MethodSpec, items: np.ndarray, domain_sets, group_of_unit: np.ndarray
+) -> list[Block]:
+    """Drivers of overall satisfaction (``stats.drivers``) for every top criterion and domain: the
+    overall question where the method has one, else the respondent's share over all items."""
+    method = spec.method
+    column = {item: j for j, item in enumerate(method.items())}
+    tops = [node for node in method.nodes if node.leaf_items()]
+    if len(tops) < 2:
+        return []
+    if method.overall_item and method.overall_item in column:
+        target = respondent_shares(items, [column[method.overall_item]])
+        measure = method.overall_item
+    else:
+        target = respondent_shares(items, [column[i] for top in tops for i in top.leaf_items()])
+        measure = ""
+    scores = np.column_stack(
+        [respondent_shares(items, [column[i] for i in top.leaf_items()]) for top in tops]
+    )
+    labels = [
+        {
+            "kind": FigureKind.DRIVER,
+            "code": top.code,
+            "measure": measure,
+            "order": spec.node_order.get(top.code, 0),
+        }
+        for top in tops
+    ]
+    blocks = []
+    finest = None  # the sums of the first set (units), which the unit types and the whole add up
+    for kind, codes, size, domain_labels in domain_sets:
+        if kind == DomainKind.UNIT:
+            sums = finest = correlation_sums(design.weights, scores, target, codes, size)
+        elif kind == DomainKind.UNIT_TYPE and finest is not None:
+            sums = np.zeros((size, *finest.shape[1:]))
+            np.add.at(sums, group_of_unit, finest)
+        elif kind == DomainKind.OVERALL and finest is not None:
+            sums = finest.sum(axis=0, keepdims=True)
+        else:
+            domain_codes = np.zeros(design.n, dtype=np.int64) if codes is None else codes
+            sums = correlation_sums(design.weights, scores, target, domain_codes, size)
+        r, n = correlations(sums)
+        nothing = np.full(r.shape, np.nan)
+        blocks.append(
+            Block(
+                domains=domain_labels,
+                figures=labels,
+                arrays={
+                    "estimate": r,
+                    "se": nothing,
+                    "ci_low": nothing,
+                    "ci_high": nothing,
+                    "n": n,
+                    "unweighted": nothing,
+                },
+            )
+        )
+    return blocks

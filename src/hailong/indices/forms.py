@@ -36,6 +36,34 @@ class RunForm(forms.Form):
         ),
     )
 
+    national = forms.CharField(
+        label=_("National averages to compare with (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "One per line: “overall”, a criterion code or a question name, “=”, and the published "
+            "national figure in percent, e.g. “overall = 84,5” or “E1 = 86,1”."
+        ),
+    )
+
+    def clean_national(self) -> dict[str, float]:
+        found: dict[str, float] = {}
+        for number, line in enumerate(self.cleaned_data["national"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            code, _sep, text = line.partition("=")
+            try:
+                value = float(text.strip().rstrip("%").replace(",", ".")) / 100
+            except ValueError:
+                value = None
+            if not code.strip() or value is None:
+                raise forms.ValidationError(
+                    _("Line %(line)s: write “code = percent”, e.g. “overall = 84,5”."),
+                    params={"line": number},
+                )
+            found[code.strip()] = value
+        return found
+
     def __init__(self, *args, version=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["aggregation"].choices = [

@@ -76,7 +76,9 @@ class EstimationRun(models.Model):
 class EstimateValue(models.Model):
     """One figure of one domain: an item's satisfaction rate, a criterion's index or the overall index."""
 
-    run = models.ForeignKey(EstimationRun, on_delete=models.CASCADE, related_name="values")
+    # No index of its own: every index below starts with the run (one less index to maintain for
+    # the 10⁵ rows a run writes).
+    run = models.ForeignKey(EstimationRun, on_delete=models.CASCADE, related_name="values", db_index=False)
     domain = models.CharField(max_length=16, choices=DomainKind.choices)
     # The unit of a ``unit`` domain; empty for the unit-type and whole-campaign domains.
     unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -123,7 +125,9 @@ class ChoiceShareValue(models.Model):
     """The share of respondents (who answered) choosing one answer of an expectation or categorical
     question — for a ranking, the share putting it first."""
 
-    run = models.ForeignKey(EstimationRun, on_delete=models.CASCADE, related_name="choice_shares")
+    run = models.ForeignKey(
+        EstimationRun, on_delete=models.CASCADE, related_name="choice_shares", db_index=False
+    )
     domain = models.CharField(max_length=16, choices=DomainKind.choices)
     unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     unit_type = models.CharField(max_length=32, blank=True)

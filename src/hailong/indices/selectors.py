@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from hailong.accounts import permissions
 from hailong.accounts.roles import Perm
 from hailong.campaigns.models import Campaign
-from hailong.indices.choices import DomainKind, FigureKind, RunStatus, ranking_group_label
+from hailong.indices.choices import DomainKind, FigureKind, GapFlag, RunStatus, ranking_group_label
 from hailong.indices.models import ChoiceShareValue, EstimateValue, EstimationRun
 from hailong.methodology.models import Choice, QuestionnaireVersion
 from hailong.stats import difference_test
@@ -152,12 +152,24 @@ def choice_labels(version: QuestionnaireVersion) -> dict[tuple[str, str], dict]:
 
 
 @dataclass
+class NationalGap:
+    """A unit's figure against a national average the analyst typed in (a published figure taken
+    as known: the test uses the unit's SE only)."""
+
+    average: float
+    difference: float | None
+    se: float | None
+    flag: str
+
+
+@dataclass
 class Line:
     """A figure of a domain, with the province's same figure next to it."""
 
     value: EstimateValue
     province: EstimateValue | None = None
     label: dict = field(default_factory=dict)
+    national: NationalGap | None = None
 
     @property
     def kind(self) -> str:
@@ -195,11 +207,41 @@ class Overview:
     missing_units: list[Unit]
 
 
-def _lines(values, labels, province=None) -> list[Line]:
-    return [
-        Line(value=v, province=(province or {}).get((v.kind, v.code)), label=labels.get((v.kind, v.code), {}))
-        for v in values
-    ]
+def national_averages(run: EstimationRun) -> dict[tuple[str, str], float]:
+    """The national averages of the run's parameters, by (figure kind, code)."""
+    typed = run.parameters.get("national") or {}
+    found = {}
+    for code, average in typed.items():
+        if code == "overall":
+            found[(FigureKind.OVERALL, "")] = float(average)
+        else:
+            found[(FigureKind.NODE, code)] = float(average)
+            found[(FigureKind.ITEM, code)] = float(average)
+    return found
+
+
+def national_gap(run: EstimationRun, value: EstimateValue, average: float) -> NationalGap:
+    if value.estimate is None:
+        return NationalGap(average=average, difference=None, se=None, flag="")
+    difference, se, p_value = difference_test(value.estimate, average, (value.se or 0.0) ** 2, 0.0)
+    alpha = 1 - float(run.parameters.get("level", 0.95))
+    if float(p_value) < alpha:
+        flag = GapFlag.ABOVE if difference > 0 else GapFlag.BELOW
+    else:
+        flag = GapFlag.NOT_SIGNIFICANT
+    return NationalGap(average=average, difference=float(difference), se=float(se), flag=str(flag))
+
+
+def _lines(values, labels, province=None, run: EstimationRun | None = None) -> list[Line]:
+    national = national_averages(run) if run is not None else {}
+    lines = []
+    for v in values:
+        key = (v.kind, v.code)
+        line = Line(value=v, province=(province or {}).get(key), label=labels.get(key, {}))
+        if key in national:
+            line.national = national_gap(run, v, national[key])
+        lines.append(line)
+    return lines
 
 
 def _share_blocks(run: EstimationRun, shares: list[ChoiceShareValue]) -> list[ShareBlock]:
@@ -291,7 +333,7 @@ def run_unit_report(run: EstimationRun, unit: Unit) -> UnitReport:
         )
     )
     province = {(v.kind, v.code): v for v in EstimateValue.objects.filter(run=run, domain=DomainKind.OVERALL)}
-    lines = _lines(mine, labels, province)
+    lines = _lines(mine, labels, province, run=run)
     overall = next(line for line in lines if line.kind == FigureKind.OVERALL)
     ranked_among = EstimateValue.objects.filter(
         run=run,
@@ -389,8 +431,8 @@ def run_compare(
             if unit is not None
             else qs.filter(domain__in=[DomainKind.OVERALL, DomainKind.UNIT])
         )
-        if kinds:
-            qs = qs.filter(kind__in=kinds)
+        # Drivers are correlations without a standard error: not compared across years.
+        qs = qs.filter(kind__in=kinds or (FigureKind.ITEM, FigureKind.NODE, FigureKind.OVERALL))
         return {(v.domain, v.unit_id, v.kind, v.code): v for v in qs}
 
     now, before = values(run), values(baseline)

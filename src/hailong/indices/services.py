@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import numpy as np
@@ -21,8 +22,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hailong.audit.models import AuditAction
+from hailong.audit.services import audit_record
 from hailong.campaigns.models import Campaign
-from hailong.core.bulk import bulk_insert
+from hailong.collection.models import Channel
+from hailong.core.bulk import bulk_insert_columns
 from hailong.core.messages import bilingual, lazy_format
 from hailong.core.tabular import Table
 from hailong.indices.choices import (
@@ -35,7 +39,7 @@ from hailong.indices.choices import (
 )
 from hailong.indices.compute import Computed, EstimationError, Settings, compute
 from hailong.indices.lineage import successors_on
-from hailong.indices.loading import LoadedResponses, load_responses
+from hailong.indices.loading import CHANNEL, Breakdown, LoadedResponses, load_responses
 from hailong.indices.method import (
     available_aggregations,
     method_from_version,
@@ -50,7 +54,8 @@ from hailong.units.models import Unit
 logger = logging.getLogger(__name__)
 
 LEVELS = (0.8, 0.9, 0.95, 0.99)
-BATCH = 2000
+# The cuts of the whole campaign a dashboard filters by: channel, procedure field, applicant type.
+DEFAULT_BREAKDOWNS = (CHANNEL, "linh_vuc", "doi_tuong")
 FINGERPRINT_SCHEME = "hailong-estimation-inputs/1 uuid|unit|weight|codes|stratum"
 
 
@@ -73,12 +78,18 @@ def run_create(
     weighting: str = Weighting.DESIGN,
     counted: str = Counted.APPROVED,
     map_to: date | None = None,
+    breakdowns: list[str] | None = None,
+    national: dict[str, float] | None = None,
     enqueue: bool = True,
 ) -> EstimationRun:
     """A queued run of ``campaign`` with these parameters; its task starts once this commits.
 
     ``map_to``: re-estimate on the units valid on that day, through unit lineage (a non-official
-    run). ``enqueue=False`` leaves starting it to the caller (``run_execute``).
+    run). ``breakdowns``: what the whole campaign is also cut by ("channel", single-choice question
+    names); by default the channel, the procedure field and the applicant type
+    (``DEFAULT_BREAKDOWNS``) where the questionnaire has them. ``national``: national averages the
+    analyst types in (``"overall"``, a criterion code or a question name → a proportion 0–1), which
+    the unit pages compare with. ``enqueue=False`` leaves starting it to the caller (``run_execute``).
     """
     version = campaign.version
     aggregation = aggregation or method_from_version(version).method.aggregation
@@ -111,6 +122,8 @@ def run_create(
                 {"weighting": _("No single-choice question of the questionnaire has these procedure fields.")}
             )
     parameters = {
+        "national": national_parameters(version, national),
+        "breakdowns": breakdown_parameters(version, breakdowns),
         "aggregation": aggregation,
         "interval_method": interval_method,
         "level": float(level),
@@ -129,11 +142,62 @@ def run_create(
         official=map_to is None,
         created_by=actor,
     )
+    audit_record(
+        action=AuditAction.ESTIMATION_STARTED,
+        actor=actor,
+        unit=campaign.organiser,
+        target=run,
+        details={"campaign": campaign.code, "parameters": parameters},
+    )
     if enqueue:
         from hailong.indices.tasks import estimation_run_task
 
         transaction.on_commit(lambda: estimation_run_task.enqueue(run.pk))
     return run
+
+
+def national_parameters(version, national: dict[str, float] | None) -> dict[str, float]:
+    """The national averages, checked: known codes, proportions between 0 and 1."""
+    if not national:
+        return {}
+    method = method_from_version(version).method
+    known = {"overall"} | {node.code for node in method.all_nodes()} | set(method.items())
+    unknown = sorted(code for code in national if code not in known)
+    if unknown:
+        raise ValidationError(
+            {
+                "national": lazy_format(
+                    _("Not a criterion or question of this questionnaire: {codes}"), codes=", ".join(unknown)
+                )
+            }
+        )
+    wrong = sorted(code for code, value in national.items() if not 0 <= float(value) <= 1)
+    if wrong:
+        raise ValidationError(
+            {
+                "national": lazy_format(
+                    _("A national average must be between 0% and 100%: {codes}"), codes=", ".join(wrong)
+                )
+            }
+        )
+    return {code: float(value) for code, value in sorted(national.items())}
+
+
+def breakdown_parameters(version, names: list[str] | None) -> list[list]:
+    """``[[name, [categories…]], …]`` of the breakdowns asked for (or the default ones present)."""
+    singles = single_choice_values(version)
+    wanted = list(DEFAULT_BREAKDOWNS) if names is None else list(names)
+    found = []
+    for name in wanted:
+        if name == CHANNEL:
+            found.append([CHANNEL, list(Channel.values)])
+        elif name in singles and singles[name]:
+            found.append([name, list(singles[name])])
+        elif names is not None:
+            raise ValidationError(
+                {"breakdowns": lazy_format(_("No single-choice question “{name}” to cut by."), name=name)}
+            )
+    return found
 
 
 def _progress(run: EstimationRun, percent: int, stage: str, count: int | None = None) -> None:
@@ -231,6 +295,7 @@ def _compute(run: EstimationRun) -> tuple[Computed, str, int]:
     version = run.version
     spec = method_from_version(version, aggregation=parameters["aggregation"])
     _progress(run, 5, "loading")
+    breakdowns = [Breakdown(name, tuple(categories)) for name, categories in parameters.get("breakdowns", [])]
     weighting = parameters.get("weighting", Weighting.DESIGN)
     question = parameters.get("poststratum_question") if weighting == Weighting.POSTSTRATIFIED else None
     loaded = load_responses(
@@ -240,6 +305,7 @@ def _compute(run: EstimationRun) -> tuple[Computed, str, int]:
         spec=spec,
         poststratum_question=question,
         progress=lambda count: _progress(run, min(40, 5 + count // 25_000), "loading", count),
+        breakdowns=breakdowns,
     )
     _progress(run, 45, "estimating", loaded.n)
     weights = response_weights(campaign=run.campaign, response_ids=loaded.response_ids)
@@ -263,6 +329,18 @@ def _compute(run: EstimationRun) -> tuple[Computed, str, int]:
         pk: (unit_type, name)
         for pk, unit_type, name in Unit.objects.filter(pk__in=domain_units).values_list("pk", "type", "name")
     }
+    # The fingerprint (Python strings) is computed while numpy estimates (which releases the GIL).
+    hashing = ThreadPoolExecutor(max_workers=1)
+    fingerprint_future = hashing.submit(
+        inputs_fingerprint,
+        version_fingerprint=version.fingerprint,
+        parameters=parameters,
+        loaded=loaded,
+        weights=weights,
+        mapping=mapping,
+        population=population,
+    )
+    hashing.shutdown(wait=False)
     computed = compute(
         loaded=loaded,
         spec=spec,
@@ -277,23 +355,18 @@ def _compute(run: EstimationRun) -> tuple[Computed, str, int]:
         population=population,
         poststratum_question=question,
         unit_names={pk: name for pk, (_t, name) in info.items()},
+        breakdowns=breakdowns,
     )
     _progress(run, 85, "fingerprint")
-    fingerprint = inputs_fingerprint(
-        version_fingerprint=version.fingerprint,
-        parameters=parameters,
-        loaded=loaded,
-        weights=weights,
-        mapping=mapping,
-        population=population,
-    )
-    return computed, fingerprint, loaded.n
+    return computed, fingerprint_future.result(), loaded.n
 
 
 def _store(run: EstimationRun, computed: Computed) -> None:
-    # A run of a province's campaign writes ~10⁵ figures: COPY on PostgreSQL (core.bulk).
-    bulk_insert(EstimateValue, ({"run_id": run.pk, **row} for row in computed.values), batch_size=BATCH)
-    bulk_insert(ChoiceShareValue, ({"run_id": run.pk, **row} for row in computed.shares), batch_size=BATCH)
+    # A run of a province's campaign writes ~10⁵ figures: COPY on PostgreSQL, column by column
+    # (core.bulk).
+    for model, blocks in ((EstimateValue, computed.value_blocks), (ChoiceShareValue, computed.share_blocks)):
+        for block in blocks:
+            bulk_insert_columns(model, {"run_id": run.pk, **block.columns()}, block.size)
 
 
 @transaction.atomic

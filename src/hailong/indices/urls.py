@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hailong.indices import views
+from hailong.indices import views, views_publication
 
 app_name = "indices"
 urlpatterns = [
@@ -9,4 +9,10 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/population/", views.population, name="population"),
     path("runs/<int:run_id>/", views.run_detail, name="run"),
     path("runs/<int:run_id>/units/<int:unit_id>/", views.run_unit, name="run_unit"),
+    path("runs/<int:run_id>/publish/", views_publication.run_publish_view, name="run_publish"),
+    path(
+        "runs/<int:run_id>/withdraw/",
+        views_publication.publication_withdraw_view,
+        name="publication_withdraw",
+    ),
 ]

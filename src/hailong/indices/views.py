@@ -28,6 +28,7 @@ from hailong.indices.selectors import (
     unit_results_for,
 )
 from hailong.indices.services import population_import, run_create
+from hailong.indices.views_publication import publication_context
 from hailong.units.imports import ImportRejected
 
 REFRESH_SECONDS = 3
@@ -69,6 +70,7 @@ def campaign_runs(request, campaign_id: int):
                     weighting=data["weighting"],
                     counted=data["counted"],
                     map_to=data["map_to"],
+                    national=data["national"],
                 )
             except ValidationError as exc:
                 for name, message in validation_messages(exc):
@@ -152,6 +154,7 @@ def run_detail(request, run_id: int):
             province_change=next((c for c in changes if c.unit_id is None), None),
             aggregation_label=AGGREGATION_LABELS.get(run.parameters.get("aggregation")),
         )
+        context.update(publication_context(run, request.user))
     return render(request, "indices/run_detail.html", context)
 
 
@@ -176,6 +179,7 @@ def run_unit(request, run_id: int, unit_id: int):
             "candidates": candidates,
             "baseline": baseline,
             "has_changes": bool(changes),
+            "has_national": bool(run.parameters.get("national")),
             "may_see_run": permissions.has_perm(request.user, Perm.RESULTS_VIEW, run.campaign.organiser),
         },
     )

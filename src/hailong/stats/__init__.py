@@ -11,6 +11,7 @@ What it computes, and how (each module's docstring has the formulas):
 - ``calibration``: post-stratification and raking to known population totals;
 - ``indices``: SIPAS satisfaction indices as data (items → criteria → pillars → overall, four
   aggregations) and choice shares for expectation questions;
+- ``drivers``: weighted correlations of criterion scores with overall satisfaction, per domain;
 - ``ranking``: competition ranks, difference tests and groups of indistinguishable units;
 - ``sampling``: sample sizes, allocation, stratified / systematic / PPS / multistage selection and
   design weights (``docs/sampling-methods.md``);
@@ -23,7 +24,8 @@ The numbers agree with R's ``survey`` package (``svydesign``, ``svytotal``, ``sv
 
 from hailong.stats.calibration import poststratify, rake
 from hailong.stats.design import Design, DesignError, LonelyPSUError
-from hailong.stats.estimation import Figures, estimate_ratios, mean, ratio, total
+from hailong.stats.drivers import correlation_sums, correlations, respondent_shares, weighted_correlations
+from hailong.stats.estimation import Figures, estimate_ratios, mean, ratio, total, whole_covariances
 from hailong.stats.indices import (
     AGGREGATIONS,
     IndexEstimates,
@@ -53,6 +55,8 @@ __all__ = [
     "choice_shares",
     "code_answers",
     "competition_ranks",
+    "correlation_sums",
+    "correlations",
     "difference_test",
     "estimate_index",
     "estimate_ratios",
@@ -61,8 +65,11 @@ __all__ = [
     "mean",
     "poststratify",
     "quantile",
+    "respondent_shares",
     "rake",
     "ratio",
     "significant_differences",
     "total",
+    "weighted_correlations",
+    "whole_covariances",
 ]

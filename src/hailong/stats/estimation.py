@@ -18,10 +18,12 @@ the number of (domain, PSU) pairs — not with domains × rows.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
+from threadpoolctl import threadpool_limits
 
 from hailong.stats.design import Design, DesignError
 from hailong.stats.intervals import interval
@@ -34,7 +36,9 @@ class Figures:
     ``estimate``, ``se``, ``n`` (rows of the domain with a non-zero denominator; for totals, rows of
     the domain), ``unweighted`` (the same estimator with every weight 1) are ``(D, q)`` arrays; an
     estimate whose denominator is zero is NaN. ``pair_domain``, ``pair_psu`` and ``pair_totals``
-    hold the non-zero PSU totals of the scores, from which ``covariance`` works.
+    hold the non-zero PSU totals of the scores, from which ``covariance`` works; for domains made
+    of whole strata they are built only if asked for, the covariances coming from per-stratum
+    moments (``nested``) instead.
     """
 
     design: Design
@@ -42,10 +46,27 @@ class Figures:
     se: np.ndarray
     n: np.ndarray
     unweighted: np.ndarray
-    pair_domain: np.ndarray
-    pair_psu: np.ndarray
-    pair_totals: np.ndarray
     n_domains: int
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    build_pairs: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+    nested: _Nested | None = None
+
+    def _pairs(self):
+        if self.pairs is None:
+            self.pairs = self.build_pairs()
+        return self.pairs
+
+    @property
+    def pair_domain(self) -> np.ndarray:
+        return self._pairs()[0]
+
+    @property
+    def pair_psu(self) -> np.ndarray:
+        return self._pairs()[1]
+
+    @property
+    def pair_totals(self) -> np.ndarray:
+        return self._pairs()[2]
 
     @property
     def df(self) -> int:
@@ -70,6 +91,14 @@ class Figures:
             raise DesignError("Covariances need two sets of figures from the same design.")
         design = self.design
         scale, centred, factor = design.stratum_scale()
+        pair = _nested_pair(self, quantity, other, other_quantity)
+        if pair is not None:
+            within, first_a, first_b = pair
+            centring = np.where(centred, 1.0, 0.0) * scale / design.psus_per_stratum
+            per_stratum = scale * within - centring * first_a * first_b
+            keys = self.nested.domain_of_cell * other.n_domains + other.nested.domain_of_cell
+            flat = np.bincount(keys, weights=per_stratum, minlength=self.n_domains * other.n_domains)
+            return factor * flat.reshape(self.n_domains, other.n_domains)
         a_psu, a_dom = self._matrices(quantity, scale)
         b_psu, b_dom = other._matrices(other_quantity, scale)
         within = (a_psu @ b_psu.T).toarray()
@@ -89,6 +118,50 @@ class Figures:
             (values, (self.pair_domain, stratum)), (self.n_domains, design.n_strata)
         )
         return by_psu, by_stratum
+
+
+def whole_covariances(figures: Figures, whole: Figures) -> np.ndarray:
+    """``(D, q)``: the design covariance of every domain's quantity ``j`` with the whole
+    population's quantity ``j`` — ``figures.covariance(j, whole, j)`` for every ``j`` at once (the
+    same formula, vectorised over the quantities)."""
+    design = figures.design
+    if whole.design is not design:
+        raise DesignError("Covariances need two sets of figures from the same design.")
+    scale, centred, factor = design.stratum_scale()
+    centring = np.where(centred, 1.0, 0.0) * scale / design.psus_per_stratum
+    n_strata = design.n_strata
+    moments = _shared_moments(figures, whole)
+    if moments is not None:
+        a = figures.nested.by_cell()
+        b = whole.nested.by_cell()
+        within = moments.inner(a, b)
+        first = moments.first(a) * moments.first(b)
+        per_stratum = scale[:, None] * within - centring[:, None] * first
+        return factor * _sum_by(figures.nested.domain_of_cell, per_stratum, figures.n_domains)
+    q = figures.pair_totals.shape[1]
+    whole_by_psu = np.zeros((design.n_psus, q))
+    whole_by_psu[whole.pair_psu] = whole.pair_totals
+    stratum = design.stratum_of_psu[figures.pair_psu]
+    cell_id = figures.pair_domain * n_strata + stratum
+    if len(cell_id) and np.all(cell_id[1:] >= cell_id[:-1]):
+        starts = np.r_[0, np.flatnonzero(np.diff(cell_id)) + 1]
+        cell_keys = cell_id[starts]
+
+        def by_cell(values):
+            return np.add.reduceat(values, starts, axis=0)
+    else:
+        cell_keys, cell_of_pair = np.unique(cell_id, return_inverse=True)
+
+        def by_cell(values):
+            return _sum_by(cell_of_pair, values, len(cell_keys))
+
+    cell_domain = cell_keys // n_strata
+    cell_stratum = cell_keys % n_strata
+    whole_stratum = _sum_by(design.stratum_of_psu, whole_by_psu, n_strata)
+    # A cell lies in one stratum, so scale_h multiplies the cell sums, not every pair.
+    within = by_cell(figures.pair_totals * whole_by_psu[figures.pair_psu]) * scale[cell_stratum][:, None]
+    between = by_cell(figures.pair_totals) * centring[cell_stratum][:, None] * whole_stratum[cell_stratum]
+    return factor * _sum_by(cell_domain, within - between, figures.n_domains)
 
 
 def _domain_codes(design: Design, domains, n_domains: int | None) -> tuple[np.ndarray, int]:
@@ -155,6 +228,10 @@ def estimate_ratios(
     y_in = y if rows is None else y[rows]
     x_in = None if x is None else (x if rows is None else x[rows])
 
+    cells = _cells_for(design, codes)
+    if cells is not None:
+        return _estimate_by_cells(design, y, x, cells, n_domains, combinations)
+
     groups = _groups(design, g, psu, w, rows, n_domains)
     pair_domain, pair_psu = groups.pair_domain, groups.pair_psu
     pair_y, unweighted_y = groups.aggregate(y_in)
@@ -213,10 +290,8 @@ def estimate_ratios(
         se=se,
         n=n_rows,
         unweighted=unweighted,
-        pair_domain=pair_domain,
-        pair_psu=pair_psu,
-        pair_totals=score_pairs,
         n_domains=n_domains,
+        pairs=(pair_domain, pair_psu, score_pairs),
     )
 
 
@@ -351,14 +426,25 @@ def _variances(design: Design, pair_domain, pair_psu, pair_totals, n_domains: in
         cell_keys, cell_of_pair = np.unique(cell_id, return_inverse=True)
         first = _sum_by(cell_of_pair, pair_totals, len(cell_keys))
         second = _sum_by(cell_of_pair, pair_totals**2, len(cell_keys))
+    return _cell_variances(design, cell_keys, first, second, n_domains, scale, centred, factor)
+
+
+def _cell_variances(design: Design, cell_keys, first, second, n_domains, scale, centred, factor):
+    """From Σt and Σt² of every (domain, stratum) cell to each domain's variance."""
     cell_domain = cell_keys // design.n_strata
     cell_stratum = cell_keys % design.n_strata
     centring = np.where(centred[cell_stratum], 1.0 / design.psus_per_stratum[cell_stratum], 0.0)
-    cells = scale[cell_stratum][:, None] * (second - centring[:, None] * first**2)
+    spread = second - centring[:, None] * first**2
+    cells = scale[cell_stratum][:, None] * spread
     variances = _sum_by(cell_domain, cells, n_domains)
+    return _domain_factors(design, cell_domain, cell_stratum, n_domains, factor)[:, None] * variances
+
+
+def _domain_factors(design: Design, cell_domain, cell_stratum, n_domains: int, factor: float) -> np.ndarray:
+    """Each domain's multiplier of its summed cell variances."""
     lonely = design.lonely_strata
     if design.lonely_psu != "average" or not lonely.any():
-        return factor * variances
+        return np.full(n_domains, factor)
     # "average" for a domain, as svyby reports it: R estimates the domain on its subset, whose
     # variance sums over the strata where the domain has rows only, scaled by (those strata) /
     # (those strata that are not lonely). The whole population reaches every stratum, so its factor
@@ -368,10 +454,650 @@ def _variances(design: Design, pair_domain, pair_psu, pair_totals, n_domains: in
     reached = np.bincount(cell_domain, minlength=n_domains).astype(float)
     lonely_reached = np.bincount(cell_domain, weights=lonely[cell_stratum], minlength=n_domains)
     with_variance = reached - lonely_reached
-    domain_factor = np.where(
-        with_variance > 0, reached / np.where(with_variance > 0, with_variance, 1.0), 0.0
+    return np.where(with_variance > 0, reached / np.where(with_variance > 0, with_variance, 1.0), 0.0)
+
+
+def _nested_domains(design: Design, codes: np.ndarray) -> np.ndarray | None:
+    """The domain of every stratum when each stratum lies wholly in one domain (units as strata,
+    and the unit types or the whole population above them), else None."""
+    if design.n == 0:
+        return None
+    domain_of_stratum = np.full(design.n_strata, -1, dtype=np.int64)
+    domain_of_stratum[design.stratum_of_row] = codes
+    if not np.array_equal(domain_of_stratum[design.stratum_of_row], codes):
+        return None
+    return domain_of_stratum
+
+
+@dataclass(eq=False)
+class _PsuTotals:
+    """Weighted PSU totals of some columns and, per stratum, their weighted and unweighted sums and
+    (asked for lazily) non-zero counts: what every set of nested domains needs, once per column set."""
+
+    design: Design
+    values: np.ndarray
+    weighted: np.ndarray  # (n_psus, k), PSUs in stratum order
+    stratum_weighted: np.ndarray  # (n_strata, k)
+    stratum_sums: np.ndarray  # (n_strata, k), unweighted
+    _nonzero: np.ndarray | None = None
+    _flags: np.ndarray | None = None
+
+    @property
+    def flags(self) -> np.ndarray:
+        """``(n, k)`` float32: the row's value is not zero."""
+        if self._flags is None:
+            self._flags = (self.values != 0).astype(np.float32)
+        return self._flags
+
+    @property
+    def stratum_nonzero(self) -> np.ndarray:
+        """Rows with a non-zero value, per stratum and column."""
+        if self._nonzero is None:
+            self._nonzero = np.rint(_by_stratum(self.design, self.flags)).astype(np.int64)
+        return self._nonzero
+
+
+def _stratum_starts(design: Design) -> np.ndarray:
+    # PSUs are numbered stratum by stratum (``Design.build``), and every stratum has a PSU.
+    return np.r_[0, np.cumsum(design.psus_per_stratum)[:-1]].astype(np.int64)
+
+
+def _rows_in_psu_order(design: Design) -> bool:
+    key = ("rows-in-psu-order",)
+    if key not in design.cache:
+        design.cache[key] = bool(
+            design.n_psus == design.n and np.array_equal(design.psu_of_row, np.arange(design.n))
+        )
+    return design.cache[key]
+
+
+def _by_stratum(design: Design, values: np.ndarray) -> np.ndarray:
+    """Column sums of row values per stratum: contiguous runs when the rows are in stratum order."""
+    if _rows_in_psu_order(design):
+        return np.add.reduceat(values, _stratum_starts(design), axis=0)
+    return _sum_by(design.stratum_of_row, values, design.n_strata)
+
+
+def _psu_totals(design: Design, values: np.ndarray) -> _PsuTotals:
+    # Keyed by the array itself (the entry holds it, so the id cannot be recycled): the numerators
+    # and denominators of a run's figures are the same arrays for every set of domains.
+    key = ("psu-totals", id(values))
+    cached = design.cache.get(key)
+    if cached is not None and cached[0] is values:
+        return cached[1]
+    starts = _stratum_starts(design)
+    if _rows_in_psu_order(design):
+        # Every row its own PSU, rows sorted by stratum (what the platform's runs do): no gather.
+        weighted = values * design.weights[:, None]
+        sums = np.add.reduceat(values, starts, axis=0)
+    elif design.n_psus == design.n:
+        # Every row its own PSU: one gather into PSU order.
+        row_of_psu = np.empty(design.n, dtype=np.int64)
+        row_of_psu[design.psu_of_row] = np.arange(design.n)
+        in_order = values[row_of_psu]
+        weighted = in_order * design.weights[row_of_psu][:, None]
+        sums = np.add.reduceat(in_order, starts, axis=0)
+    else:
+        to_psus = sparse.csr_matrix(
+            (design.weights, (design.psu_of_row, np.arange(design.n))), shape=(design.n_psus, design.n)
+        )
+        weighted = to_psus @ values
+        sums = _sum_by(design.stratum_of_row, values, design.n_strata)
+    totals = _PsuTotals(
+        design=design,
+        values=values,
+        weighted=weighted,
+        stratum_weighted=np.add.reduceat(weighted, starts, axis=0),
+        stratum_sums=sums,
     )
-    return domain_factor[:, None] * variances
+    design.cache[key] = (values, totals)
+    return totals
+
+
+# Above this many cells the per-cell cross-product matrices cost more than they save.
+GRAM_MAX_CELLS = 50_000
+
+
+@dataclass(frozen=True, eq=False)
+class _Moments:
+    """Per stratum ``h``, moments of the weighted PSU totals ``z_p = [Y_p | X_p]``: the sums
+    ``Σ_p z_p`` and either the cross-product matrix ``G_h = Σ_p z_p z_pᵀ`` (``gram``: what linear
+    combinations of ratios need) or, for plain ratios, only ``Σ Y_j²``, ``Σ Y_j X_j`` and ``Σ X_j²``.
+
+    A figure's PSU score is linear in ``z_p`` — ``t_p = bᵀ z_p``, with ``b`` its coefficients in its
+    domain — so a stratum's ``Σ_p t_p = bᵀ s_h`` and ``Σ_p t_p t'_p = bᵀ G_h b'``: every set of
+    domains made of whole strata gets its variances and covariances from the same moments, in
+    ``O(strata)``, without a pass over the rows."""
+
+    sums: np.ndarray  # (H, c)
+    gram: np.ndarray | None  # (H, c, c)
+    yy: np.ndarray | None  # (H, k)
+    xy: np.ndarray | None
+    xx: np.ndarray | None
+
+    def first(self, coefficients) -> np.ndarray:
+        """``Σ_p t_p`` per stratum and figure: ``coefficients`` ``(H, q, c)`` (gram) or a pair
+        ``(cy, cx)`` of ``(H, q)`` (plain ratios; ``cx`` None for totals)."""
+        if self.gram is not None:
+            return np.einsum("hqc,hc->hq", coefficients, self.sums)
+        cy, cx = coefficients
+        k = cy.shape[1]
+        out = cy * self.sums[:, :k]
+        if cx is not None:
+            out += cx * self.sums[:, k:]
+        return out
+
+    def inner(self, a, b) -> np.ndarray:
+        """``Σ_p t_p t'_p`` per stratum and figure, for the coefficients ``a`` and ``b``."""
+        if self.gram is not None:
+            return np.einsum("hqc,hcd,hqd->hq", a, self.gram, b, optimize=True)
+        (ay, ax), (by, bx) = a, b
+        out = ay * by * self.yy
+        if ax is not None:
+            out += (ay * bx + ax * by) * self.xy + ax * bx * self.xx
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class _CellTotals:
+    """Weighted totals of some columns in cell order (PSUs, or rows), and their per-cell sums."""
+
+    weighted: np.ndarray  # (P, k)
+    cell_weighted: np.ndarray  # (C, k)
+    cell_sums: np.ndarray  # (C, k), unweighted
+    cell_nonzero: Callable[[], np.ndarray]
+    flags: Callable[[], np.ndarray]  # (n, k) float32 in the rows' own order
+
+
+@dataclass(eq=False)
+class _Cells:
+    """A partition into (domain, stratum) cells, each inside one domain, and what the estimators
+    read per cell. ``strata``: the strata themselves, for every set of domains made of whole strata
+    (the totals are the PSU totals, shared by all such sets); ``cells``: the cells of one set of
+    domains cutting across strata, in an unclustered design (each row its own PSU)."""
+
+    design: Design
+    kind: str
+    cell_domain: np.ndarray  # (C,)
+    cell_stratum: np.ndarray  # (C,)
+    starts: np.ndarray  # first PSU (strata) or row (cells, in ``order``) of each cell
+    order: np.ndarray | None = None  # ``cells``: the rows of the domains, cell by cell
+    cache: dict = field(default_factory=dict)
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.cell_domain)
+
+    @property
+    def pair_domain(self) -> np.ndarray:
+        if self.kind == "strata":
+            return self.cell_domain[self.design.stratum_of_psu]
+        return np.repeat(self.cell_domain, np.diff(np.r_[self.starts, len(self.order)]))
+
+    @property
+    def pair_psu(self) -> np.ndarray:
+        return np.arange(self.design.n_psus) if self.kind == "strata" else self.design.psu_of_row[self.order]
+
+    def rows_per_cell(self) -> np.ndarray:
+        if self.kind == "strata":
+            return np.bincount(self.design.stratum_of_row, minlength=self.design.n_strata)
+        return np.diff(np.r_[self.starts, len(self.order)])
+
+    def per_cell(self, row_values: np.ndarray) -> np.ndarray:
+        """Column sums of row values (in the rows' own order) per cell."""
+        # Flags (uint8) are summed as integers.
+        dtype = np.int64 if row_values.dtype == np.uint8 else None
+        if self.kind == "strata":
+            if _rows_in_psu_order(self.design):
+                return np.add.reduceat(row_values, _stratum_starts(self.design), axis=0, dtype=dtype)
+            return _sum_by(self.design.stratum_of_row, row_values, self.design.n_strata)
+        return np.add.reduceat(row_values[self.order], self.starts, axis=0, dtype=dtype)
+
+    def totals(self, values: np.ndarray) -> _CellTotals:
+        if self.kind == "strata":
+            psu = _psu_totals(self.design, values)
+            return _CellTotals(
+                psu.weighted,
+                psu.stratum_weighted,
+                psu.stratum_sums,
+                lambda: psu.stratum_nonzero,
+                lambda: psu.flags,
+            )
+        key = ("totals", id(values))
+        cached = self.cache.get(key)
+        if cached is not None and cached[0] is values:
+            return cached[1]
+        rows = values[self.order]
+        weighted = rows * self.design.weights[self.order][:, None]
+        flags: dict = {}
+
+        def row_flags():
+            if "flags" not in flags:
+                flags["flags"] = (values != 0).astype(np.float32)
+            return flags["flags"]
+
+        totals = _CellTotals(
+            weighted=weighted,
+            cell_weighted=np.add.reduceat(weighted, self.starts, axis=0),
+            cell_sums=np.add.reduceat(rows, self.starts, axis=0),
+            cell_nonzero=lambda: np.rint(self.per_cell(row_flags())).astype(np.int64),
+            flags=row_flags,
+        )
+        self.cache[key] = (values, totals)
+        return totals
+
+    def moments(self, y: np.ndarray, x: np.ndarray | None, gram: bool) -> _Moments:
+        store = self.design.cache if self.kind == "strata" else self.cache
+        key = ("moments", id(y), id(x), gram)
+        cached = store.get(key)
+        if cached is not None and cached[0] is y and cached[1] is x:
+            return cached[2]
+        totals_y = self.totals(y)
+        totals_x = None if x is None else self.totals(x)
+        ty = totals_y.weighted
+        tx = None if totals_x is None else totals_x.weighted
+        sums = (
+            totals_y.cell_weighted
+            if totals_x is None
+            else np.hstack([totals_y.cell_weighted, totals_x.cell_weighted])
+        )
+        starts = self.starts
+        if gram:
+            ends = np.r_[starts[1:], len(ty)]
+            width = sums.shape[1]
+            matrices = np.empty((self.n_cells, width, width))
+            # Thousands of small products: BLAS threads only fight over the cores here.
+            with threadpool_limits(limits=1, user_api="blas"):
+                for c, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+                    block = ty[start:end] if tx is None else np.hstack([ty[start:end], tx[start:end]])
+                    matrices[c] = block.T @ block
+            moments = _Moments(sums=sums, gram=matrices, yy=None, xy=None, xx=None)
+        else:
+            moments = _Moments(
+                sums=sums,
+                gram=None,
+                yy=np.add.reduceat(ty * ty, starts, axis=0),
+                xy=None if tx is None else np.add.reduceat(ty * tx, starts, axis=0),
+                xx=None if tx is None else np.add.reduceat(tx * tx, starts, axis=0),
+            )
+        store[key] = (y, x, moments)
+        return moments
+
+
+@dataclass(frozen=True, eq=False)
+class _DomainMoments:
+    """Per domain, ``M_d = Σ_cells scale_h (G_cell − centring_h s_cell s_cellᵀ)`` — so that a figure's
+    variance is ``factor_d · b_dᵀ M_d b_d`` — and the diagonal of ``Σ scale_h G_cell`` (the scale of
+    the rounding error). With a gram ``(D, c, c)``; for plain ratios only the ``YY``, ``YX``, ``XX``
+    diagonals ``(D, k)``."""
+
+    matrix: np.ndarray | None
+    yy: np.ndarray | None
+    xy: np.ndarray | None
+    xx: np.ndarray | None
+    positive: np.ndarray  # (D, c)
+
+    def variance(self, coefficients) -> np.ndarray:
+        if self.matrix is not None:
+            value = np.einsum("dmc,dce,dme->dm", coefficients, self.matrix, coefficients, optimize=True)
+            root = np.sqrt(np.maximum(self.positive, 0.0))
+            bound = np.einsum("dmc,dc->dm", np.abs(coefficients), root) ** 2
+            width = self.matrix.shape[1]
+        else:
+            cy, cx = coefficients
+            k = cy.shape[1]
+            value = cy * cy * self.yy
+            bound = np.abs(cy) * np.sqrt(np.maximum(self.positive[:, :k], 0.0))
+            if cx is not None:
+                value = value + 2 * cy * cx * self.xy + cx * cx * self.xx
+                bound = bound + np.abs(cx) * np.sqrt(np.maximum(self.positive[:, k:], 0.0))
+            bound = bound**2
+            width = self.positive.shape[1]
+        # b'Mb from expanded quadratic forms loses ~ε·bound to rounding: a domain whose scores are
+        # all equal (every answer satisfied, say) must give 0, as the direct sum does.
+        return np.where(np.abs(value) <= 8 * width * np.finfo(float).eps * bound, 0.0, value)
+
+
+def _weights_of_cells(design: Design, cells: _Cells):
+    scale, centred, _factor = design.stratum_scale()
+    h = cells.cell_stratum
+    return scale[h], scale[h] * np.where(centred[h], 1.0 / design.psus_per_stratum[h], 0.0)
+
+
+def _strata_to_domains(design: Design, cells: _Cells, moments: _Moments, n_domains: int) -> _DomainMoments:
+    """Add up per-stratum moments into the domains of one set (domains made of whole strata)."""
+    scale, centring = _weights_of_cells(design, cells)
+    d = cells.cell_domain
+    s = moments.sums
+    if moments.gram is not None:
+        per = moments.gram * scale[:, None, None] - centring[:, None, None] * (s[:, :, None] * s[:, None, :])
+        matrix = np.zeros((n_domains, *per.shape[1:]))
+        np.add.at(matrix, d, per)
+        diagonal = np.einsum("hcc->hc", moments.gram) * scale[:, None]
+        return _DomainMoments(matrix, None, None, None, _sum_by(d, diagonal, n_domains))
+    k = moments.yy.shape[1]
+    sy = s[:, :k]
+    yy = _sum_by(d, scale[:, None] * moments.yy - centring[:, None] * sy * sy, n_domains)
+    positive = [scale[:, None] * moments.yy]
+    xy = xx = None
+    if moments.xy is not None:
+        sx = s[:, k:]
+        xy = _sum_by(d, scale[:, None] * moments.xy - centring[:, None] * sy * sx, n_domains)
+        xx = _sum_by(d, scale[:, None] * moments.xx - centring[:, None] * sx * sx, n_domains)
+        positive.append(scale[:, None] * moments.xx)
+    return _DomainMoments(None, yy, xy, xx, _sum_by(d, np.hstack(positive), n_domains))
+
+
+def _cells_to_domains(
+    design: Design, cells: _Cells, ty: _CellTotals, tx: _CellTotals | None, gram: bool, n_domains: int
+) -> _DomainMoments:
+    """Domain moments straight from the rows of a cut across strata, cell by cell (no per-cell
+    matrices kept: there are domains × strata cells)."""
+    scale, centring = _weights_of_cells(design, cells)
+    d = cells.cell_domain
+    y = ty.weighted
+    x = None if tx is None else tx.weighted
+    s = ty.cell_weighted if tx is None else np.hstack([ty.cell_weighted, tx.cell_weighted])
+    if gram:
+        width = s.shape[1]
+        matrix = np.zeros((n_domains, width, width))
+        positive = np.zeros((n_domains, width))
+        starts = cells.starts
+        ends = np.r_[starts[1:], len(y)]
+        with threadpool_limits(limits=1, user_api="blas"):
+            for c, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+                block = y[start:end] if x is None else np.hstack([y[start:end], x[start:end]])
+                product = block.T @ block
+                matrix[d[c]] += scale[c] * product - centring[c] * np.outer(s[c], s[c])
+                positive[d[c]] += scale[c] * np.diagonal(product)
+        return _DomainMoments(matrix, None, None, None, positive)
+    k = y.shape[1]
+    sy = s[:, :k]
+    squares = np.add.reduceat(y * y, cells.starts, axis=0)
+    yy = _sum_by(d, scale[:, None] * squares - centring[:, None] * sy * sy, n_domains)
+    positive = [scale[:, None] * squares]
+    xy = xx = None
+    if x is not None:
+        sx = s[:, k:]
+        cross = np.add.reduceat(y * x, cells.starts, axis=0)
+        squares_x = np.add.reduceat(x * x, cells.starts, axis=0)
+        xy = _sum_by(d, scale[:, None] * cross - centring[:, None] * sy * sx, n_domains)
+        xx = _sum_by(d, scale[:, None] * squares_x - centring[:, None] * sx * sx, n_domains)
+        positive.append(scale[:, None] * squares_x)
+    return _DomainMoments(None, yy, xy, xx, _sum_by(d, np.hstack(positive), n_domains))
+
+
+def _rows_with_any(design: Design, x: np.ndarray, tx: _CellTotals, any_used: np.ndarray) -> np.ndarray:
+    """``(n, m)`` uint8: the row has a non-zero denominator in a column combination ``m`` uses —
+    the same for every set of domains of a run, so computed once (the entry holds ``x``)."""
+    key = ("rows-with-any", id(x), any_used.shape, any_used.tobytes())
+    cached = design.cache.get(key)
+    if cached is not None and cached[0] is x:
+        return cached[1]
+    has = ((tx.flags() @ any_used.T.astype(np.float32)) > 0).view(np.uint8)
+    design.cache[key] = (x, has)
+    return has
+
+
+def _strata_cells(design: Design, domain_of_stratum: np.ndarray) -> _Cells:
+    return _Cells(
+        design=design,
+        kind="strata",
+        cell_domain=domain_of_stratum,
+        cell_stratum=np.arange(design.n_strata),
+        starts=_stratum_starts(design),
+    )
+
+
+def _domain_cells(design: Design, codes: np.ndarray) -> _Cells | None:
+    """The (domain, stratum) cells of a set of domains in an unclustered design (cached on it)."""
+    if design.n_psus != design.n or design.calibrations:
+        return None
+    digest = hashlib.blake2b(codes.tobytes(), digest_size=16).hexdigest()
+    key = ("cells", digest, len(codes))
+    cached = design.cache.get(key)
+    if cached is not None:
+        return cached
+    inside = np.flatnonzero(codes >= 0)
+    if len(inside) == 0:
+        return None
+    cell_key = codes[inside] * design.n_strata + design.stratum_of_row[inside]
+    sort = np.argsort(cell_key, kind="stable")
+    sorted_key = cell_key[sort]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_key)) + 1]
+    keys = sorted_key[starts]
+    cells = _Cells(
+        design=design,
+        kind="cells",
+        cell_domain=keys // design.n_strata,
+        cell_stratum=keys % design.n_strata,
+        starts=starts,
+        order=inside[sort],
+    )
+    design.cache[key] = cells
+    return cells
+
+
+def _cells_for(design: Design, codes: np.ndarray) -> _Cells | None:
+    if design.calibrations:
+        return None
+    if (codes >= 0).all():
+        nested = _nested_domains(design, codes)
+        if nested is not None:
+            return _strata_cells(design, nested)
+    return _domain_cells(design, codes)
+
+
+@dataclass(eq=False)
+class _Nested:
+    """How a set of figures reads the moments of its cells: each figure's coefficients ``b`` per
+    domain — ``(D, q, c)`` with a gram, else ``(cy, cx)`` of ``(D, q)``."""
+
+    moments: _Moments
+    cells: _Cells
+    coefficients: object
+
+    @property
+    def domain_of_cell(self) -> np.ndarray:
+        return self.cells.cell_domain
+
+    def by_cell(self):
+        d = self.cells.cell_domain
+        if self.moments.gram is not None:
+            return self.coefficients[d]
+        cy, cx = self.coefficients
+        return cy[d], (None if cx is None else cx[d])
+
+    def column(self, quantity: int):
+        """The coefficients of one figure, per cell, shaped as ``by_cell`` with q = 1."""
+        d = self.cells.cell_domain
+        if self.moments.gram is not None:
+            return self.coefficients[d][:, [quantity], :]
+        cy, cx = self.coefficients
+        return cy[d][:, [quantity]], (None if cx is None else cx[d][:, [quantity]])
+
+
+def _shared_moments(a: Figures, b: Figures) -> _Moments | None:
+    """The moments two sets of figures share — only per stratum: cells of a cut across strata hold
+    one domain each, so the covariance between two of them needs the pairs."""
+    if a.nested is None or b.nested is None or a.nested.moments is not b.nested.moments:
+        return None
+    if a.nested.cells.kind != "strata":
+        return None
+    return a.nested.moments
+
+
+def _nested_pair(a: Figures, qa: int, b: Figures, qb: int):
+    """``(Σ t t', Σ t, Σ t')`` per stratum for figure ``qa`` of ``a`` and ``qb`` of ``b``, when
+    both read the same moments (plain ratios: only the same column), else None."""
+    moments = _shared_moments(a, b)
+    if moments is None or (moments.gram is None and qa != qb):
+        return None
+    ca, cb = a.nested.column(qa), b.nested.column(qb)
+    if moments.gram is not None:
+        return moments.inner(ca, cb)[:, 0], moments.first(ca)[:, 0], moments.first(cb)[:, 0]
+    # Plain ratios: figure j reads column j of the moments only.
+    column = _Moments(
+        sums=moments.sums[:, [qa]]
+        if ca[1] is None
+        else np.column_stack([moments.sums[:, qa], moments.sums[:, moments.yy.shape[1] + qa]]),
+        gram=None,
+        yy=moments.yy[:, [qa]],
+        xy=None if moments.xy is None else moments.xy[:, [qa]],
+        xx=None if moments.xx is None else moments.xx[:, [qa]],
+    )
+    return column.inner(ca, cb)[:, 0], column.first(ca)[:, 0], column.first(cb)[:, 0]
+
+
+def _estimate_by_cells(design: Design, y, x, cells: _Cells, n_domains: int, combinations) -> Figures:
+    """``estimate_ratios`` from (domain, stratum) cells: the estimates from per-cell totals, the
+    variances from per-cell moments (``_Moments``) — no pass over the rows per set of domains, and
+    for domains made of whole strata (units, unit types, the whole population) the same moments
+    serve every set."""
+    k = y.shape[1]
+    n_strata = design.n_strata
+    ty = cells.totals(y)
+
+    def to_domains(per_cell: np.ndarray) -> np.ndarray:
+        return _sum_by(cells.cell_domain, per_cell, n_domains)
+
+    domain_y = to_domains(ty.cell_weighted)
+    unweighted_y = to_domains(ty.cell_sums)
+    rows_per_domain = np.bincount(
+        cells.cell_domain, weights=cells.rows_per_cell(), minlength=n_domains
+    ).astype(np.int64)
+    tx = None
+    if x is None:
+        ratio, unweighted = domain_y, unweighted_y
+        n_rows = np.repeat(rows_per_domain[:, None], k, axis=1)
+        scaled = np.ones((n_domains, k))
+        r0 = np.zeros((n_domains, k))
+    else:
+        tx = cells.totals(x)
+        domain_x = to_domains(tx.cell_weighted)
+        unweighted_x = to_domains(tx.cell_sums)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(domain_x != 0, domain_y / domain_x, np.nan)
+            unweighted = np.where(unweighted_x != 0, unweighted_y / unweighted_x, np.nan)
+            scaled = 1.0 / np.where(domain_x != 0, domain_x, np.inf)
+        r0 = np.nan_to_num(ratio)
+        n_rows = to_domains(tx.cell_nonzero()).astype(np.int64)
+
+    estimate = ratio
+    coefficients = None
+    if combinations is not None:
+        coefficients = np.asarray(combinations, dtype=float)
+        if coefficients.ndim == 2:
+            coefficients = np.broadcast_to(coefficients, (n_domains, *coefficients.shape))
+        if coefficients.shape[0] != n_domains or coefficients.shape[2] != k:
+            raise DesignError("combinations must be (m, k) or (D, m, k).")
+        used = coefficients != 0
+        undefined = (used & np.isnan(ratio)[:, None, :]).any(axis=2)
+        estimate = np.where(undefined, np.nan, np.einsum("dmk,dk->dm", coefficients, np.nan_to_num(ratio)))
+        unweighted = np.where(
+            undefined, np.nan, np.einsum("dmk,dk->dm", coefficients, np.nan_to_num(unweighted))
+        )
+        if tx is None:
+            n_rows = np.repeat(rows_per_domain[:, None], coefficients.shape[1], axis=1)
+        else:
+            has = cells.per_cell(_rows_with_any(design, x, tx, used.any(axis=0)))
+            n_rows = np.rint(to_domains(has)).astype(np.int64)
+
+    def build_pairs():
+        # The scores of every (domain, PSU) pair, for covariances the moments cannot give.
+        pair_domain = cells.pair_domain
+        scores = ty.weighted if tx is None else (ty.weighted - r0[pair_domain] * tx.weighted)
+        scores = scores * scaled[pair_domain]
+        if coefficients is not None:
+            scores = _combine_nested(scores, pair_domain, coefficients)
+        return pair_domain, cells.pair_psu, scores
+
+    # The score of ratio j in domain d is (Y_j − R_dj X_j) / X_dj: coefficients 1/X_dj on Y_j and
+    # −R_dj/X_dj on X_j; a combination's are the same, times its coefficients.
+    cy = scaled
+    cx = None if tx is None else -r0 * scaled
+    gram = coefficients is not None
+    if gram and cells.n_cells > GRAM_MAX_CELLS:
+        variance = None
+    else:
+        if gram:
+            b = coefficients * cy[:, None, :]
+            if cx is not None:
+                b = np.concatenate([b, coefficients * cx[:, None, :]], axis=2)
+            figure_coefficients = b
+        else:
+            figure_coefficients = (cy, cx)
+        if cells.kind == "strata":
+            moments = cells.moments(y, x, gram=gram)
+            nested = _Nested(moments, cells, figure_coefficients)
+            domain_moments = _strata_to_domains(design, cells, moments, n_domains)
+        else:
+            nested = None
+            domain_moments = _cells_to_domains(design, cells, ty, tx, gram, n_domains)
+        factors = _domain_factors(
+            design, cells.cell_domain, cells.cell_stratum, n_domains, design.stratum_scale()[2]
+        )
+        variance = factors[:, None] * domain_moments.variance(figure_coefficients)
+        pairs = None
+    if variance is None:
+        nested = None
+        pairs = build_pairs()
+        scale, centred, factor = design.stratum_scale()
+        cell_keys = cells.cell_domain * n_strata + cells.cell_stratum
+        first = np.add.reduceat(pairs[2], cells.starts, axis=0)
+        second = np.add.reduceat(pairs[2] ** 2, cells.starts, axis=0)
+        variance = _cell_variances(design, cell_keys, first, second, n_domains, scale, centred, factor)
+    se = np.where(np.isnan(estimate), np.nan, np.sqrt(np.maximum(variance, 0.0)))
+    return Figures(
+        design=design,
+        estimate=estimate,
+        se=se,
+        n=n_rows,
+        unweighted=unweighted,
+        n_domains=n_domains,
+        pairs=pairs,
+        build_pairs=build_pairs,
+        nested=nested,
+    )
+
+
+def _combine_nested(
+    score_pairs: np.ndarray, domain_of_psu: np.ndarray, coefficients: np.ndarray
+) -> np.ndarray:
+    """``Σ_j a_dmj · t_pj`` for every PSU ``p`` of domain ``d`` (``_combine_by_domain`` for PSUs in
+    stratum order): the most common coefficients for all, then the domains that differ."""
+    n_domains, m, k = coefficients.shape
+    flat = np.ascontiguousarray(coefficients).reshape(n_domains, m * k)
+    present = np.unique(domain_of_psu)
+    reference = flat[present[0]] if len(present) else flat[0]
+    combined = score_pairs @ reference.reshape(m, k).T
+    differs = present[(flat[present] != reference).any(axis=1)]
+    if len(differs):
+        # The PSUs of each domain that differs, from one sort (none when they are in domain order).
+        in_order = bool(np.all(domain_of_psu[1:] >= domain_of_psu[:-1]))
+        order = None if in_order else np.argsort(domain_of_psu, kind="stable")
+        sorted_domains = domain_of_psu if in_order else domain_of_psu[order]
+        starts = np.searchsorted(sorted_domains, differs, side="left")
+        ends = np.searchsorted(sorted_domains, differs, side="right")
+        for d, start, end in zip(differs.tolist(), starts.tolist(), ends.tolist(), strict=True):
+            where = slice(start, end) if order is None else order[start:end]
+            combined[where] = score_pairs[where] @ flat[d].reshape(m, k).T
+    return combined
+
+
+def domain_totals(design: Design, values: np.ndarray, codes: np.ndarray, n_domains: int) -> np.ndarray:
+    """``(D, k)`` weighted totals ``Σ w·v`` of every domain (codes ``0…D−1``, −1 in none); from the
+    cached cell totals where there are cells."""
+    cells = _cells_for(design, codes)
+    if cells is not None:
+        return _sum_by(cells.cell_domain, cells.totals(values).cell_weighted, n_domains)
+    inside = codes >= 0
+    out = np.zeros((n_domains, values.shape[1]))
+    for j in range(values.shape[1]):
+        out[:, j] = np.bincount(
+            codes[inside], weights=(design.weights * values[:, j])[inside], minlength=n_domains
+        )
+    return out
 
 
 def _calibrated_pairs(design, codes, y, x, ratio, combinations, n_domains, chunk_cells: int = 20_000_000):

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hailong.stats.design import Design, DesignError
-from hailong.stats.estimation import Figures, estimate_ratios
+from hailong.stats.estimation import Figures, domain_totals, estimate_ratios
 
 AGGREGATIONS = ("item_mean", "pooled", "respondent_mean", "overall_question")
 
@@ -179,13 +179,7 @@ def estimate_index(
 
     codes, n_domains = _codes(design, domains, n_domains)
     # Which item rates are defined in each domain (a valid answer with weight).
-    inside = codes >= 0
-    weighted_valid = np.zeros((n_domains, x.shape[1]))
-    for j in range(x.shape[1]):
-        weighted_valid[:, j] = np.bincount(
-            codes[inside], weights=(design.weights * x[:, j])[inside], minlength=n_domains
-        )
-    defined = weighted_valid > 0
+    defined = domain_totals(design, x, codes, n_domains) > 0
 
     labels: list[tuple[str, str]] = [("item", item) for item in items]
     rows = [(_unit(j, base, n_domains), defined[:, j]) for j in range(len(items))]

@@ -11,6 +11,7 @@
 | ``TIME_ZONE`` | | ``Asia/Ho_Chi_Minh`` |
 | ``HAILONG_LOGIN_FAILURE_LIMIT`` | failed sign-ins before a lockout | ``5`` |
 | ``HAILONG_LOCKOUT_MINUTES`` | lockout length | ``15`` |
+| ``HAILONG_PUBLISH_MIN_RESPONDENTS`` | default minimum of valid respondents per published figure (smaller cells are suppressed on the portal and in open data) | ``30`` |
 """
 
 import secrets
@@ -62,6 +63,9 @@ INSTALLED_APPS = [
     "hailong.fieldwork",
     "hailong.quality",
     "hailong.indices",
+    "hailong.parindex",
+    "hailong.portal",
+    "hailong.reports",
     "hailong.demo",
 ]
 
@@ -142,6 +146,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Published results suppress every figure with fewer valid respondents than this (the manager may
+# raise or lower it per publication): a proportion's standard error on n < 30 is too wide to rank on.
+HAILONG_PUBLISH_MIN_RESPONDENTS = env.int("HAILONG_PUBLISH_MIN_RESPONDENTS", default=30)
 
 AXES_FAILURE_LIMIT = env.int("HAILONG_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("HAILONG_LOCKOUT_MINUTES", default=15))
