@@ -13,7 +13,6 @@ import json
 import logging
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import numpy as np
@@ -56,7 +55,7 @@ logger = logging.getLogger(__name__)
 LEVELS = (0.8, 0.9, 0.95, 0.99)
 # The cuts of the whole campaign a dashboard filters by: channel, procedure field, applicant type.
 DEFAULT_BREAKDOWNS = (CHANNEL, "linh_vuc", "doi_tuong")
-FINGERPRINT_SCHEME = "hailong-estimation-inputs/1 uuid|unit|weight|codes|stratum"
+FINGERPRINT_SCHEME = "hailong-estimation-inputs/2 records(uuid S32, unit <i8, weight <f8, codes) by uuid; strata"
 
 
 def _frozen() -> ValidationError:
@@ -231,16 +230,22 @@ def inputs_fingerprint(
         )
     if population is not None:
         digest.update(json.dumps(sorted([u, f, c] for (u, f), c in population.items())).encode())
-    strata = loaded.poststratum if loaded.poststratum is not None else [""] * loaded.n
-    lines = [
-        f"{uuid}|{unit}|{weight!r}|{answers}|{stratum}".encode()
-        for uuid, unit, weight, answers, stratum in zip(
-            loaded.uuids, loaded.unit_ids.tolist(), weights.tolist(), loaded.row_codes, strata, strict=True
-        )
-    ]
-    lines.sort()
+    # One fixed-width record per response, sorted by uuid, hashed at once (no string per row).
+    width = len(loaded.row_codes[0]) if loaded.n else 0
+    fields = [("uuid", "S32"), ("unit", "<i8"), ("weight", "<f8")]
+    if width:
+        fields.append(("codes", f"S{width}"))
+    records = np.empty(loaded.n, dtype=fields)
+    records["uuid"] = np.asarray(loaded.uuids, dtype="S32")
+    records["unit"] = loaded.unit_ids
+    records["weight"] = weights
+    if width:
+        records["codes"] = np.asarray(loaded.row_codes, dtype=f"S{width}")
+    order = np.argsort(records["uuid"], kind="stable")
     digest.update(b"\n")
-    digest.update(b"\n".join(lines))
+    digest.update(records[order].tobytes())
+    if loaded.poststratum is not None:
+        digest.update("\n".join(loaded.poststratum[i] for i in order.tolist()).encode())
     return digest.hexdigest()
 
 
@@ -329,18 +334,6 @@ def _compute(run: EstimationRun) -> tuple[Computed, str, int]:
         pk: (unit_type, name)
         for pk, unit_type, name in Unit.objects.filter(pk__in=domain_units).values_list("pk", "type", "name")
     }
-    # The fingerprint (Python strings) is computed while numpy estimates (which releases the GIL).
-    hashing = ThreadPoolExecutor(max_workers=1)
-    fingerprint_future = hashing.submit(
-        inputs_fingerprint,
-        version_fingerprint=version.fingerprint,
-        parameters=parameters,
-        loaded=loaded,
-        weights=weights,
-        mapping=mapping,
-        population=population,
-    )
-    hashing.shutdown(wait=False)
     computed = compute(
         loaded=loaded,
         spec=spec,
@@ -358,7 +351,15 @@ def _compute(run: EstimationRun) -> tuple[Computed, str, int]:
         breakdowns=breakdowns,
     )
     _progress(run, 85, "fingerprint")
-    return computed, fingerprint_future.result(), loaded.n
+    fingerprint = inputs_fingerprint(
+        version_fingerprint=version.fingerprint,
+        parameters=parameters,
+        loaded=loaded,
+        weights=weights,
+        mapping=mapping,
+        population=population,
+    )
+    return computed, fingerprint, loaded.n
 
 
 def _store(run: EstimationRun, computed: Computed) -> None:
