@@ -55,7 +55,9 @@ logger = logging.getLogger(__name__)
 LEVELS = (0.8, 0.9, 0.95, 0.99)
 # The cuts of the whole campaign a dashboard filters by: channel, procedure field, applicant type.
 DEFAULT_BREAKDOWNS = (CHANNEL, "linh_vuc", "doi_tuong")
-FINGERPRINT_SCHEME = "hailong-estimation-inputs/2 records(uuid S32, unit <i8, weight <f8, codes) by uuid; strata"
+FINGERPRINT_SCHEME = (
+    "hailong-estimation-inputs/2 records(uuid S32, unit <i8, weight <f8, codes) by uuid; strata"
+)
 
 
 def _frozen() -> ValidationError:
