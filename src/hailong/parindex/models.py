@@ -207,7 +207,12 @@ class _EvidenceStorage(LazyObject):
         )
 
 
-evidence_storage = _EvidenceStorage()
+_evidence_storage = _EvidenceStorage()
+
+
+def evidence_storage():
+    # A callable, so migrations name it instead of freezing this machine's MEDIA_ROOT path.
+    return _evidence_storage
 
 
 def _evidence_path(instance, filename: str) -> str:
