@@ -69,6 +69,28 @@ def run_demo_until_login_page(cwd, env) -> str:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+        assert not workers_in(cwd), "stopping the demo stops its task worker"
+
+
+def workers_in(cwd) -> list[int]:
+    """Task workers still running in this directory (Linux /proc), waiting a little for them."""
+    deadline = time.monotonic() + 15
+    while True:
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    command = f.read()
+                directory = os.readlink(f"/proc/{entry}/cwd")
+            except OSError:
+                continue
+            if b"db_worker" in command and directory == str(cwd):
+                found.append(int(entry))
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
 
 
 def test_demo_serves_the_sign_in_page_and_can_run_again(tmp_path):

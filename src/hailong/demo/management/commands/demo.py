@@ -42,6 +42,9 @@ class Command(BaseCommand):
             return
         worker = subprocess.Popen([sys.executable, "-m", "hailong", "db_worker"])  # noqa: S603
         self.stdout.write(f"Đang phục vụ tại / Serving at http://{host}:{port}/ (Ctrl+C to stop)")
+        # Stopped with SIGTERM (a service manager, a test) as with Ctrl+C: the worker is stopped too,
+        # not left running on its own.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             call_command("runserver", f"{host}:{port}", use_reloader=False, skip_checks=True)
         finally:
